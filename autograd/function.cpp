@@ -1,0 +1,48 @@
+// record(): the one place a node is made and attached to an op's output.
+#include <focus/autograd/function.h>
+
+namespace focus {
+
+bool needs_grad_any(const std::vector<Tensor>& ts) {
+  if (!GradMode::is_enabled()) return false;
+  for (const auto& t : ts)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(std::string_view name, Tensor out, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    Edge e;
+    if (in.defined()) {
+      e.shape = in.shape();
+      e.dtype = in.dtype();
+      if (auto* meta = in.unsafe_impl()->autograd.get(); meta && meta->requires_grad) {
+        if (meta->grad_fn) e.node = meta->grad_fn;
+        else e.leaf = in.unsafe_impl()->autograd;
+      }
+    }
+    edges.push_back(std::move(e));
+  }
+  auto node = std::make_shared<Node>(std::string(name), std::move(edges), std::move(backward), out.shape(),
+                                     out.dtype());
+  auto& meta = out.unsafe_impl()->autograd;
+  if (!meta) meta = std::make_shared<AutogradMeta>();
+  meta->requires_grad = true;
+  meta->grad_fn = node;
+  node->output_meta = meta;
+  return out;
+}
+
+const Tensor& SavedTensor::get(std::string_view op) const {
+  if (t_.defined() && t_.storage()->version() != version_)
+    throw AutogradError("backward: " + std::string(op) +
+                        ": a tensor saved for the gradient was modified in place by " +
+                        t_.storage()->last_writer() + " (version " +
+                        std::to_string(t_.storage()->version()) + ", saved at version " +
+                        std::to_string(version_) + "); clone it before modifying it");
+  return t_;
+}
+
+}  // namespace focus

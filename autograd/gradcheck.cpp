@@ -1,0 +1,118 @@
+// gradcheck: builds the full Jacobian twice, once numerically (perturb each input element by
+// +-eps, central difference) and once analytically (one backward per output element with a
+// one-hot output gradient), and reports the worst disagreement.
+#include <focus/autograd/gradcheck.h>
+
+#include <focus/autograd/engine.h>
+#include <focus/autograd/grad_mode.h>
+#include <focus/tensor/kernel.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace focus {
+
+namespace {
+
+// Storage offsets of a tensor's elements in row-major order.
+std::vector<std::int64_t> element_offsets(const Tensor& t) {
+  std::vector<std::int64_t> offs;
+  offs.reserve(t.numel());
+  Shape idx = Shape::filled(t.dim(), 0);
+  for (std::int64_t n = 0; n < t.numel(); ++n) {
+    std::int64_t off = t.offset();
+    for (int d = 0; d < t.dim(); ++d) off += idx[d] * t.strides()[d];
+    offs.push_back(off);
+    for (int d = t.dim() - 1; d >= 0; --d) {
+      if (++idx[d] < t.shape()[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return offs;
+}
+
+std::vector<double> values_of(const Tensor& t) { return t.to_vector<double>(); }
+
+}  // namespace
+
+GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                          const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
+  std::vector<int> checked;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
+    if (inputs[i].dtype() != kFloat64)
+      throw DTypeError("gradcheck: inputs that require grad must be float64; got input " + std::to_string(i) +
+                       " of " + std::string(dtype_name(inputs[i].dtype())));
+    checked.push_back(static_cast<int>(i));
+  }
+  Tensor y0;
+  {
+    NoGradGuard ng;
+    y0 = fn(inputs);
+  }
+  check_floating("gradcheck (output)", y0);
+  const std::int64_t n_out = y0.numel();
+
+  // Numeric Jacobians: numeric[c][j * n_out + k] = d y_k / d x_j for checked input c.
+  std::vector<std::vector<double>> numeric(checked.size());
+  for (std::size_t c = 0; c < checked.size(); ++c) {
+    const Tensor& x = inputs[checked[c]];
+    double* base = static_cast<double*>(x.storage()->data());
+    const auto offs = element_offsets(x);
+    numeric[c].resize(offs.size() * n_out);
+    NoGradGuard ng;
+    for (std::size_t j = 0; j < offs.size(); ++j) {
+      const double orig = base[offs[j]];
+      base[offs[j]] = orig + options.eps;
+      const auto plus = values_of(fn(inputs));
+      base[offs[j]] = orig - options.eps;
+      const auto minus = values_of(fn(inputs));
+      base[offs[j]] = orig;
+      for (std::int64_t k = 0; k < n_out; ++k) numeric[c][j * n_out + k] = (plus[k] - minus[k]) / (2 * options.eps);
+    }
+  }
+
+  // Analytic Jacobians, one output element (one backward) at a time, and the comparison.
+  GradcheckResult result;
+  double worst = -1;  // how far past the tolerance the worst element is
+  std::vector<Tensor> wrt;
+  for (int i : checked) wrt.push_back(inputs[i]);
+  for (std::int64_t k = 0; k < n_out && !checked.empty(); ++k) {
+    Tensor y = fn(inputs);
+    if (!y.requires_grad())
+      throw AutogradError("gradcheck: the output does not require grad, so no gradient reaches the inputs");
+    Tensor seed = Tensor::empty(y.shape(), y.dtype());
+    kernel::fill_(seed, 0);
+    seed.data_ptr<double>()[k] = 1.0;  // seed is contiguous: element k in row-major order
+    const auto grads = grad({y}, wrt, {seed}, false, false, true);
+    for (std::size_t c = 0; c < checked.size(); ++c) {
+      const std::vector<double> row =
+          grads[c].defined() ? values_of(grads[c]) : std::vector<double>(inputs[checked[c]].numel(), 0.0);
+      for (std::size_t j = 0; j < row.size(); ++j) {
+        const double a = row[j], n = numeric[c][j * n_out + k];
+        const double excess = std::abs(a - n) - (options.atol + options.rtol * std::abs(n));
+        const bool bad = excess > 0 || std::isnan(a) != std::isnan(n);
+        if (bad && result.ok) worst = -1;  // the first failure outranks any passing element
+        if ((bad || result.ok) && excess > worst) {
+          worst = excess;
+          result.input = checked[c];
+          result.input_element = static_cast<std::int64_t>(j);
+          result.output_element = k;
+          result.analytic = a;
+          result.numeric = n;
+        }
+        if (bad) result.ok = false;
+      }
+    }
+  }
+  std::ostringstream msg;
+  msg << "gradcheck " << (result.ok ? "passed" : "FAILED");
+  if (result.input >= 0)
+    msg << ": worst at input " << result.input << " element " << result.input_element << ", output element "
+        << result.output_element << ": analytic=" << result.analytic << " numeric=" << result.numeric
+        << " (atol=" << options.atol << ", rtol=" << options.rtol << ")";
+  result.message = msg.str();
+  return result;
+}
+
+}  // namespace focus

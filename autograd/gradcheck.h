@@ -1,0 +1,37 @@
+// gradcheck: compares the gradients autograd computes with central finite differences, the way
+// torch.autograd.gradcheck does. Use float64 inputs: float32 differences are too coarse for tight
+// tolerances. Every op and layer in focus is checked with it; users check their own ops with it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <focus/tensor/tensor.h>
+
+namespace focus {
+
+struct GradcheckOptions {
+  double eps = 1e-6;   // finite-difference step
+  double atol = 1e-5;  // pass when |analytic - numeric| <= atol + rtol * |numeric|
+  double rtol = 1e-3;
+};
+
+struct GradcheckResult {
+  bool ok = true;
+  // The worst element found: which input, its flat (row-major) index, the output element, and
+  // the two derivatives that were compared.
+  int input = -1;
+  std::int64_t input_element = -1;
+  std::int64_t output_element = -1;
+  double analytic = 0, numeric = 0;
+  std::string message;  // one line saying all of the above
+  explicit operator bool() const { return ok; }
+};
+
+// Checks d fn(inputs) / d inputs[i] for every input that requires grad. fn must be a pure
+// function of its inputs (same values in, same values out).
+GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                          const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+
+}  // namespace focus

@@ -1,0 +1,39 @@
+// The fused neural-network functions: each is one kernel forward and one backward, because the
+// composed versions lose precision (softmax needs the max subtracted; log_softmax and
+// cross_entropy need log-sum-exp) or memory. Each is gradchecked against its composition.
+#pragma once
+
+#include <focus/tensor/tensor.h>
+
+namespace focus {
+
+class Generator;
+
+[[nodiscard]] Tensor softmax(const Tensor& x, std::int64_t dim);
+[[nodiscard]] Tensor log_softmax(const Tensor& x, std::int64_t dim);
+
+enum class Reduction { None, Mean, Sum };
+
+struct CrossEntropyOptions {
+  std::int64_t ignore_index = -100;  // targets equal to it contribute nothing, also to the mean
+  double label_smoothing = 0.0;      // in [0, 1]: target mixes (1 - e) one-hot with e uniform
+  Reduction reduction = Reduction::Mean;
+};
+// logits [N, C] (or [C]), targets int64 [N] (or []) of class indices; as torch's cross_entropy.
+[[nodiscard]] Tensor cross_entropy(const Tensor& logits, const Tensor& targets,
+                                   const CrossEntropyOptions& options = {});
+// log_probs [N, C], targets [N]: -log_probs[i, targets[i]], with ignore_index and reduction.
+[[nodiscard]] Tensor nll_loss(const Tensor& log_probs, const Tensor& targets,
+                              const CrossEntropyOptions& options = {});
+[[nodiscard]] Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+// Normalises over the trailing dims given by normalized_shape, then scales and shifts by
+// weight and bias (each of normalized_shape, or undefined).
+[[nodiscard]] Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                                const Tensor& bias = Tensor(), double eps = 1e-5);
+
+// Zeroes each element with probability p and scales the rest by 1/(1-p) when training; the
+// identity otherwise. Draws from gen, or from the default generator when null.
+[[nodiscard]] Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);
+
+}  // namespace focus

@@ -1,0 +1,99 @@
+// Tensor printing (here, not in tensor/, because it shows the grad_fn): like PyTorch, nested brackets,
+// one number format per tensor, more than 1000 elements abbreviated to the first and last 3 per dim.
+#include <focus/tensor/tensor.h>
+
+#include <focus/autograd/node.h>
+#include <focus/tensor/kernel.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+
+namespace focus {
+
+namespace {
+
+constexpr std::int64_t kThreshold = 1000;
+constexpr std::int64_t kEdge = 3;
+
+struct Format {
+  bool scientific = false;
+  bool integral = false;  // floats that all hold whole numbers print as "1."
+  int width = 1;
+};
+
+std::string format_value(double v, DType dt, const Format& f) {
+  char buf[64];
+  if (dt == kBool) return v != 0 ? "true" : "false";
+  if (dt == kInt64) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  } else if (std::isnan(v)) {
+    return "nan";
+  } else if (std::isinf(v)) {
+    return v > 0 ? "inf" : "-inf";
+  } else if (f.scientific) {
+    std::snprintf(buf, sizeof buf, "%.4e", v);
+  } else if (f.integral) {
+    std::snprintf(buf, sizeof buf, "%.0f.", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+  }
+  return buf;
+}
+
+void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<double>& vals, int d, std::int64_t base,
+               const Strides& st, bool abbreviate, const Format& f, int indent) {
+  const std::int64_t n = t.shape()[d];
+  os << '[';
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (abbreviate && n > 2 * kEdge && i == kEdge) {
+      os << (d + 1 == t.dim() ? "..., " : "...,\n" + std::string(indent + 1, ' '));
+      i = n - kEdge;
+    }
+    const std::int64_t off = base + i * st[d];
+    if (d + 1 == t.dim()) {
+      std::string s = format_value(vals[off], t.dtype(), f);
+      os << std::string(f.width > static_cast<int>(s.size()) ? f.width - s.size() : 0, ' ') << s;
+    } else {
+      print_dim(os, t, vals, d + 1, off, st, abbreviate, f, indent + 1);
+    }
+    if (i + 1 < n) os << (d + 1 == t.dim() ? ", " : ",\n" + std::string(t.dim() - d - 1 > 1 ? 1 : 0, '\n') + std::string(indent + 1, ' '));
+  }
+  os << ']';
+}
+
+}  // namespace
+
+std::string Tensor::to_string() const {
+  if (!defined()) return "tensor(undefined)";
+  const std::vector<double> vals = to_vector<double>();
+  Format f;
+  if (is_floating(dtype())) {
+    double max_abs = 0, min_abs = INFINITY;
+    bool integral = true;
+    for (double v : vals) {
+      if (!std::isfinite(v)) continue;
+      max_abs = std::max(max_abs, std::abs(v));
+      if (v != 0) min_abs = std::min(min_abs, std::abs(v));
+      if (v != std::floor(v)) integral = false;
+    }
+    f.integral = integral && max_abs < 1e8;
+    f.scientific = !f.integral && (max_abs >= 1e8 || (min_abs < 1e-4 && max_abs > 0));
+  }
+  for (double v : vals) f.width = std::max<int>(f.width, static_cast<int>(format_value(v, dtype(), f).size()));
+  std::ostringstream os;
+  os << "tensor(";
+  if (dim() == 0) os << format_value(vals[0], dtype(), f);
+  else print_dim(os, *this, vals, 0, 0, contiguous_strides(shape()), numel() > kThreshold, f, 7);
+  os << ", shape=" << focus::to_string(shape()) << ", dtype=" << dtype_name(dtype());
+  if (grad_fn()) os << ", grad_fn=<" << grad_fn()->name() << ">";
+  else if (requires_grad()) os << ", requires_grad=true";
+  os << ')';
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << to_string(s); }
+
+}  // namespace focus

@@ -1,0 +1,22 @@
+// The umbrella header: #include <focus/focus.h> brings in all of focus.
+// Tensors and kernels (tensor/), autograd and the differentiable ops (autograd/).
+#pragma once
+
+#include <focus/tensor/dtype.h>
+#include <focus/tensor/error.h>
+#include <focus/tensor/factory.h>
+#include <focus/tensor/random.h>
+#include <focus/tensor/shape.h>
+#include <focus/tensor/tensor.h>
+#include <focus/tensor/threads.h>
+
+#include <focus/autograd/engine.h>
+#include <focus/autograd/function.h>
+#include <focus/autograd/gradcheck.h>
+#include <focus/autograd/grad_mode.h>
+#include <focus/autograd/node.h>
+#include <focus/autograd/ops_elementwise.h>
+#include <focus/autograd/ops_matmul.h>
+#include <focus/autograd/ops_nn.h>
+#include <focus/autograd/ops_reduce.h>
+#include <focus/autograd/ops_shape.h>
