@@ -20,9 +20,13 @@ struct CrossEntropyOptions {
   Reduction reduction = Reduction::Mean;
 };
 // logits [N, C] (or [C]), targets int64 [N] (or []) of class indices; as torch's cross_entropy.
+// A mean divides by the number of targets that are not ignore_index; when every target is
+// ignored that is 0 / 0 = NaN, as in torch (and the gradient is 0).
 [[nodiscard]] Tensor cross_entropy(const Tensor& logits, const Tensor& targets,
                                    const CrossEntropyOptions& options = {});
 // log_probs [N, C], targets [N]: -log_probs[i, targets[i]], with ignore_index and reduction.
+// label_smoothing applies as in cross_entropy (torch's nll_loss has no such option), so that
+// cross_entropy(x, t, o) == nll_loss(log_softmax(x, -1), t, o).
 [[nodiscard]] Tensor nll_loss(const Tensor& log_probs, const Tensor& targets,
                               const CrossEntropyOptions& options = {});
 [[nodiscard]] Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);

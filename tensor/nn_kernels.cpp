@@ -1,0 +1,374 @@
+// Fused nn kernels (see nn_kernels.h for the contracts). The softmax family walks the slices
+// along one dim with for_each_slice, a strided_loop over every other dim, so any layout works
+// without a copy; the losses and layer norm read rows of a 2-D view.
+#include <focus/tensor/nn_kernels.h>
+
+#include <focus/tensor/kernel.h>
+#include <focus/tensor/loop.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace focus::kernel {
+
+namespace {
+
+template <class T>
+T* base(const Tensor& t) {
+  return static_cast<T*>(t.storage()->data());
+}
+
+// A rank-0 tensor read as [1], so "along dim 0" has a dim to walk.
+Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? as_strided(t, {1}, {1}, t.offset()) : t; }
+
+// Calls row(offsets) once per slice of `shape` along dim; offsets[k] is where operand k's slice
+// starts in its storage, and the slice steps by operand k's stride of dim.
+template <std::size_t N, class Row>
+void for_each_slice(const Shape& shape, int dim, const std::array<Strides, N>& strides,
+                    const std::array<std::int64_t, N>& offsets, Row&& row) {
+  Shape outer = shape;
+  outer[dim] = 1;
+  strided_loop<N>(outer, strides, offsets, [&](std::int64_t n, auto off, auto st) {
+    std::array<std::int64_t, N> o;
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::size_t k = 0; k < N; ++k) o[k] = off[k] + i * st[k];
+      row(o);
+    }
+  });
+}
+
+// Shapes: x [.., n, ..] with n along dim; y the same, contiguous.
+// Both variants find the max first (NaN propagates), so exp never overflows.
+template <class T>
+void softmax_kernel(const Tensor& x, const Tensor& y, int dim, bool log) {
+  const std::int64_t n = x.shape()[dim];
+  const std::int64_t sx = x.strides()[dim], sy = y.strides()[dim];
+  const T* px = base<T>(x);
+  T* py = base<T>(y);
+  for_each_slice<2>(x.shape(), dim, {x.strides(), y.strides()}, {x.offset(), y.offset()}, [&](const auto& o) {
+    const T* a = px + o[0];
+    T* b = py + o[1];
+    T m = -std::numeric_limits<T>::infinity();
+    for (std::int64_t j = 0; j < n; ++j) {
+      const T v = a[j * sx];
+      if (v > m || v != v) m = v;
+      if (m != m) break;
+    }
+    double s = 0;
+    if (log) {
+      for (std::int64_t j = 0; j < n; ++j) s += std::exp(a[j * sx] - m);
+      const T log_s = static_cast<T>(std::log(s));
+      for (std::int64_t j = 0; j < n; ++j) b[j * sy] = (a[j * sx] - m) - log_s;
+    } else {
+      for (std::int64_t j = 0; j < n; ++j) {
+        const T e = std::exp(a[j * sx] - m);
+        b[j * sy] = e;
+        s += e;
+      }
+      const T inv = static_cast<T>(1.0 / s);
+      for (std::int64_t j = 0; j < n; ++j) b[j * sy] *= inv;
+    }
+  });
+}
+
+// Shapes: y, g, dx all [.., n, ..]; dx contiguous.
+template <class T>
+void softmax_backward_kernel(const Tensor& y, const Tensor& g, const Tensor& dx, int dim, bool log) {
+  const std::int64_t n = y.shape()[dim];
+  const std::int64_t sy = y.strides()[dim], sg = g.strides()[dim], sd = dx.strides()[dim];
+  const T* py = base<T>(y);
+  const T* pg = base<T>(g);
+  T* pd = base<T>(dx);
+  for_each_slice<3>(y.shape(), dim, {y.strides(), g.strides(), dx.strides()}, {y.offset(), g.offset(), dx.offset()},
+                    [&](const auto& o) {
+                      const T* yr = py + o[0];
+                      const T* gr = pg + o[1];
+                      T* d = pd + o[2];
+                      double s = 0;  // softmax: sum(g * y); log_softmax: sum(g)
+                      if (log) {
+                        for (std::int64_t j = 0; j < n; ++j) s += gr[j * sg];
+                        const T sum_g = static_cast<T>(s);
+                        for (std::int64_t j = 0; j < n; ++j) d[j * sd] = gr[j * sg] - std::exp(yr[j * sy]) * sum_g;
+                      } else {
+                        for (std::int64_t j = 0; j < n; ++j) s += static_cast<double>(gr[j * sg]) * yr[j * sy];
+                        const T dot = static_cast<T>(s);
+                        for (std::int64_t j = 0; j < n; ++j) d[j * sd] = yr[j * sy] * (gr[j * sg] - dot);
+                      }
+                    });
+}
+
+Tensor softmax_forward(const Tensor& x_in, int dim, bool log) {
+  const Tensor x = at_least_1d(x_in);
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  dispatch_floating(log ? "log_softmax" : "softmax", x.dtype(), [&]<class T>() { softmax_kernel<T>(x, y, dim, log); });
+  return x_in.dim() == 0 ? as_strided(y, {}, {}, 0) : y;
+}
+
+Tensor softmax_grad(const Tensor& y_in, const Tensor& g_in, int dim, bool log) {
+  const Tensor y = at_least_1d(y_in), g = at_least_1d(g_in);
+  Tensor dx = Tensor::empty(y.shape(), y.dtype());
+  dispatch_floating(log ? "log_softmax_backward" : "softmax_backward", y.dtype(),
+                    [&]<class T>() { softmax_backward_kernel<T>(y, g, dx, dim, log); });
+  return y_in.dim() == 0 ? as_strided(dx, {}, {}, 0) : dx;
+}
+
+// The smoothed target distribution of one row: q[c] = off + (c == t ? on - off : 0).
+struct Smoothing {
+  double on, off;  // q at the target class, q elsewhere
+  Smoothing(double e, std::int64_t C) : on(1 - e + e / static_cast<double>(C)), off(e / static_cast<double>(C)) {}
+};
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int dim) { return softmax_forward(x, dim, false); }
+Tensor log_softmax(const Tensor& x, int dim) { return softmax_forward(x, dim, true); }
+Tensor softmax_backward(const Tensor& y, const Tensor& g, int dim) { return softmax_grad(y, g, dim, false); }
+Tensor log_softmax_backward(const Tensor& y, const Tensor& g, int dim) { return softmax_grad(y, g, dim, true); }
+
+// ---- cross-entropy and nll ------------------------------------------------------------------------
+
+// Shapes: logits [N, C] (any strides), targets [N]. Per row: m = max, s = sum exp(x - m); then
+//   loss = log s + m - sum_c q[c] x[c] = log s + (1 - e)(m - x[t]) + (e / C) sum_c (m - x[c]),
+// written with (m - x) so that large logits do not cancel. Caches lse = m + log s.
+CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& targets, std::int64_t ignore_index,
+                                          double label_smoothing) {
+  const std::int64_t N = logits.shape()[0], C = logits.shape()[1];
+  CrossEntropyForward out{Tensor::empty({N}, logits.dtype()), Tensor::empty({N}, logits.dtype())};
+  dispatch_floating("cross_entropy", logits.dtype(), [&]<class T>() {
+    const T* px = base<T>(logits) + logits.offset();
+    const std::int64_t* pt = base<std::int64_t>(targets) + targets.offset();
+    const std::int64_t s0 = logits.strides()[0], s1 = logits.strides()[1], st = targets.strides()[0];
+    T* loss = out.losses.data_ptr<T>();
+    T* lse = out.lse.data_ptr<T>();
+    const double e = label_smoothing;
+    for (std::int64_t i = 0; i < N; ++i) {
+      const std::int64_t t = pt[i * st];
+      if (t == ignore_index) {
+        loss[i] = 0;
+        lse[i] = 0;
+        continue;
+      }
+      const T* x = px + i * s0;
+      T m = -std::numeric_limits<T>::infinity();
+      for (std::int64_t c = 0; c < C; ++c)
+        if (x[c * s1] > m || x[c * s1] != x[c * s1]) m = x[c * s1];
+      double s = 0, spread = 0;  // spread = sum_c (m - x[c]), needed only when smoothing
+      for (std::int64_t c = 0; c < C; ++c) s += std::exp(x[c * s1] - m);
+      if (e != 0)
+        for (std::int64_t c = 0; c < C; ++c) spread += static_cast<double>(m) - x[c * s1];
+      const double log_s = std::log(s);
+      double l = log_s + (1 - e) * (static_cast<double>(m) - x[t * s1]);
+      if (e != 0) l += e / static_cast<double>(C) * spread;
+      loss[i] = static_cast<T>(l);
+      lse[i] = static_cast<T>(m + log_s);
+    }
+  });
+  return out;
+}
+
+Tensor cross_entropy_backward(const Tensor& logits, const Tensor& targets, const Tensor& lse, const Tensor& dloss,
+                              std::int64_t ignore_index, double label_smoothing) {
+  const std::int64_t N = logits.shape()[0], C = logits.shape()[1];
+  Tensor dlogits = Tensor::empty({N, C}, logits.dtype());
+  dispatch_floating("cross_entropy_backward", logits.dtype(), [&]<class T>() {
+    const T* px = base<T>(logits) + logits.offset();
+    const std::int64_t* pt = base<std::int64_t>(targets) + targets.offset();
+    const T* pl = base<T>(lse) + lse.offset();
+    const T* pg = base<T>(dloss) + dloss.offset();
+    const std::int64_t s0 = logits.strides()[0], s1 = logits.strides()[1];
+    const std::int64_t st = targets.strides()[0], sl = lse.strides()[0], sg = dloss.strides()[0];
+    T* d = dlogits.data_ptr<T>();
+    const Smoothing q(label_smoothing, C);
+    for (std::int64_t i = 0; i < N; ++i) {
+      T* drow = d + i * C;
+      const std::int64_t t = pt[i * st];
+      if (t == ignore_index) {
+        for (std::int64_t c = 0; c < C; ++c) drow[c] = 0;
+        continue;
+      }
+      const T* x = px + i * s0;
+      const T l = pl[i * sl], g = pg[i * sg];
+      const T off = static_cast<T>(q.off);
+      for (std::int64_t c = 0; c < C; ++c) drow[c] = g * (std::exp(x[c * s1] - l) - off);
+      drow[t] -= g * static_cast<T>(q.on - q.off);
+    }
+  });
+  return dlogits;
+}
+
+// Shapes: log_probs [N, C], targets [N]. loss = -(1 - e) lp[t] - (e / C) sum_c lp[c]; the sum is
+// skipped without smoothing so that a -inf log-probability elsewhere does not make 0 * inf.
+Tensor nll_loss_forward(const Tensor& log_probs, const Tensor& targets, std::int64_t ignore_index,
+                        double label_smoothing) {
+  const std::int64_t N = log_probs.shape()[0], C = log_probs.shape()[1];
+  Tensor losses = Tensor::empty({N}, log_probs.dtype());
+  dispatch_floating("nll_loss", log_probs.dtype(), [&]<class T>() {
+    const T* px = base<T>(log_probs) + log_probs.offset();
+    const std::int64_t* pt = base<std::int64_t>(targets) + targets.offset();
+    const std::int64_t s0 = log_probs.strides()[0], s1 = log_probs.strides()[1], st = targets.strides()[0];
+    T* loss = losses.data_ptr<T>();
+    const double e = label_smoothing;
+    for (std::int64_t i = 0; i < N; ++i) {
+      const std::int64_t t = pt[i * st];
+      if (t == ignore_index) {
+        loss[i] = 0;
+        continue;
+      }
+      const T* x = px + i * s0;
+      double l = -(1 - e) * x[t * s1];
+      if (e != 0) {
+        double sum = 0;
+        for (std::int64_t c = 0; c < C; ++c) sum += x[c * s1];
+        l -= e / static_cast<double>(C) * sum;
+      }
+      loss[i] = static_cast<T>(l);
+    }
+  });
+  return losses;
+}
+
+Tensor nll_loss_backward(const Tensor& targets, const Tensor& dloss, std::int64_t num_classes, DType dtype,
+                         std::int64_t ignore_index, double label_smoothing) {
+  const std::int64_t N = targets.shape()[0], C = num_classes;
+  Tensor dlp = Tensor::empty({N, C}, dtype);
+  dispatch_floating("nll_loss_backward", dtype, [&]<class T>() {
+    const std::int64_t* pt = base<std::int64_t>(targets) + targets.offset();
+    const T* pg = base<T>(dloss) + dloss.offset();
+    const std::int64_t st = targets.strides()[0], sg = dloss.strides()[0];
+    T* d = dlp.data_ptr<T>();
+    const Smoothing q(label_smoothing, C);
+    for (std::int64_t i = 0; i < N; ++i) {
+      T* drow = d + i * C;
+      const std::int64_t t = pt[i * st];
+      const T g = t == ignore_index ? T(0) : pg[i * sg];
+      for (std::int64_t c = 0; c < C; ++c) drow[c] = -g * static_cast<T>(q.off);
+      if (t != ignore_index) drow[t] = -g * static_cast<T>(q.on);
+    }
+  });
+  return dlp;
+}
+
+std::int64_t count_not_ignored(const Tensor& targets, std::int64_t ignore_index) {
+  const Tensor t = contiguous(targets);
+  const std::int64_t* p = t.data_ptr<std::int64_t>();
+  std::int64_t n = 0;
+  for (std::int64_t i = 0; i < t.numel(); ++i) n += p[i] != ignore_index;
+  return n;
+}
+
+// ---- layer norm -----------------------------------------------------------------------------------
+
+// Shapes: x [R, M] contiguous, weight/bias [M] or null, y [R, M], mean/rstd [R].
+// Two passes per row (mean, then the squared deviations) so the variance never goes negative.
+template <class T>
+void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t M,
+                       double eps) {
+  for (std::int64_t r = 0; r < R; ++r) {
+    const T* xr = x + r * M;
+    T* yr = y + r * M;
+    double s = 0;
+    for (std::int64_t c = 0; c < M; ++c) s += xr[c];
+    const double mu = s / static_cast<double>(M);
+    double v = 0;
+    for (std::int64_t c = 0; c < M; ++c) v += (xr[c] - mu) * (xr[c] - mu);
+    const double rs = 1.0 / std::sqrt(v / static_cast<double>(M) + eps);
+    for (std::int64_t c = 0; c < M; ++c) {
+      T out = static_cast<T>((xr[c] - mu) * rs);
+      if (w) out *= w[c];
+      if (b) out += b[c];
+      yr[c] = out;
+    }
+    mean[r] = static_cast<T>(mu);
+    rstd[r] = static_cast<T>(rs);
+  }
+}
+
+LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Tensor& weight, const Tensor& bias,
+                                    double eps) {
+  const Tensor x = contiguous(x_in);
+  const std::int64_t R = M == 0 ? 0 : x.numel() / M;
+  LayerNormForward out{Tensor::empty(x.shape(), x.dtype()), Tensor::empty({R}, x.dtype()),
+                       Tensor::empty({R}, x.dtype())};
+  dispatch_floating("layer_norm", x.dtype(), [&]<class T>() {
+    const Tensor w = weight.defined() ? contiguous(weight) : Tensor();
+    const Tensor b = bias.defined() ? contiguous(bias) : Tensor();
+    layer_norm_kernel<T>(x.data_ptr<T>(), w.defined() ? w.data_ptr<T>() : nullptr,
+                         b.defined() ? b.data_ptr<T>() : nullptr, out.y.data_ptr<T>(), out.mean.data_ptr<T>(),
+                         out.rstd.data_ptr<T>(), R, M, eps);
+  });
+  return out;
+}
+
+// Shapes: g, x [R, M] contiguous; w [M] or null; dx [R, M] or null; dw, db [M] double
+// accumulators (the sums run over all R rows) or null.
+// Per row, with xhat = (x - mean) * rstd and dnorm = g * w:
+//   1. the two row means of dnorm and dnorm * xhat, and dw += g * xhat, db += g;
+//   2. dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)).
+template <class T>
+void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, double* dw,
+                                double* db, std::int64_t R, std::int64_t M) {
+  for (std::int64_t r = 0; r < R; ++r) {
+    const T* gr = g + r * M;
+    const T* xr = x + r * M;
+    const double mu = mean[r], rs = rstd[r];
+    double sum_dnorm = 0, sum_dnorm_xhat = 0;
+    for (std::int64_t c = 0; c < M; ++c) {
+      const double xhat = (xr[c] - mu) * rs;
+      const double dnorm = w ? static_cast<double>(gr[c]) * w[c] : gr[c];
+      sum_dnorm += dnorm;
+      sum_dnorm_xhat += dnorm * xhat;
+      if (dw) dw[c] += gr[c] * xhat;
+      if (db) db[c] += gr[c];
+    }
+    if (!dx) continue;
+    const double mean_dnorm = sum_dnorm / static_cast<double>(M);
+    const double mean_dnorm_xhat = sum_dnorm_xhat / static_cast<double>(M);
+    T* dr = dx + r * M;
+    for (std::int64_t c = 0; c < M; ++c) {
+      const double xhat = (xr[c] - mu) * rs;
+      const double dnorm = w ? static_cast<double>(gr[c]) * w[c] : gr[c];
+      dr[c] = static_cast<T>(rs * (dnorm - mean_dnorm - xhat * mean_dnorm_xhat));
+    }
+  }
+}
+
+LayerNormGrads layer_norm_backward(const Tensor& g_in, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
+                                   const Tensor& weight, bool need_dx, bool need_dweight, bool need_dbias) {
+  const Tensor x = contiguous(x_in), g = contiguous(g_in);
+  const std::int64_t R = mean.numel(), M = R == 0 ? 0 : x.numel() / R;
+  const std::int64_t width = weight.defined() ? weight.numel() : M;  // M, also when R is 0
+  LayerNormGrads out;
+  dispatch_floating("layer_norm_backward", x.dtype(), [&]<class T>() {
+    const Tensor w = weight.defined() ? contiguous(weight) : Tensor();
+    if (need_dx) out.dx = Tensor::empty(x.shape(), x.dtype());
+    std::vector<double> dw(need_dweight ? width : 0, 0.0), db(need_dbias ? width : 0, 0.0);
+    layer_norm_backward_kernel<T>(g.data_ptr<T>(), x.data_ptr<T>(), contiguous(mean).data_ptr<T>(),
+                                  contiguous(rstd).data_ptr<T>(), w.defined() ? w.data_ptr<T>() : nullptr,
+                                  need_dx ? out.dx.data_ptr<T>() : nullptr, need_dweight ? dw.data() : nullptr,
+                                  need_dbias ? db.data() : nullptr, R, M);
+    auto to_tensor = [&](const std::vector<double>& acc) {
+      Tensor t = Tensor::empty({width}, x.dtype());
+      T* p = t.data_ptr<T>();
+      for (std::int64_t c = 0; c < width; ++c) p[c] = static_cast<T>(acc[c]);
+      return t;
+    };
+    if (need_dweight) out.dweight = to_tensor(dw);
+    if (need_dbias) out.dbias = to_tensor(db);
+  });
+  return out;
+}
+
+// ---- dropout --------------------------------------------------------------------------------------
+
+Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
+  Tensor mask = Tensor::empty(shape, dtype);
+  dispatch_floating("dropout", dtype, [&]<class T>() {
+    T* m = mask.data_ptr<T>();
+    const T keep = static_cast<T>(1.0 / (1.0 - p));
+    for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() < p ? T(0) : keep;
+  });
+  return mask;
+}
+
+}  // namespace focus::kernel
