@@ -21,10 +21,17 @@ namespace focus {
 [[nodiscard]] Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
 [[nodiscard]] Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 
-// out[i][j] = x[index[i][j]][j] for dim 0 (and so on): index is int64 with x's rank.
+// out[i][j] = x[index[i][j]][j] for dim 0 (and so on): index is int64 with x's rank, no larger
+// than x in any dim but dim, its values in [0, x.size(dim)).
 [[nodiscard]] Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+// x with src added at index: out[index[i][j]][j] += src[i][j] for dim 0 (and so on). index and
+// src share a shape, as gather's index and output do: this is gather's backward.
+[[nodiscard]] Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 // Rows (or slices along dim) of x picked by a 1-D int64 index.
 [[nodiscard]] Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+// x with slice i of src added to slice index[i] along dim; src is x's shape with dim of size
+// index.numel(). index_select's backward.
+[[nodiscard]] Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 // weight[ids]: ids is int64 of any shape, weight is [V, D]; the result is ids.shape + [D].
 // Rows of padding_idx (if >= 0) receive no gradient.
 [[nodiscard]] Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx = -1);

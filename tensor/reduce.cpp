@@ -4,8 +4,11 @@
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 namespace focus::kernel {
 
@@ -25,6 +28,13 @@ Shape keepdim_shape(const Shape& shape, const DimMask& mask) {
 }
 
 namespace {
+
+// NaN test that also compiles quietly for int64 (where v != v draws a self-comparison warning).
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  else return false;
+}
 
 // Output strides as seen from the input's index space: 0 on reduced dims.
 Strides reduced_strides(const Shape& out_shape, const DimMask& mask) {
@@ -124,15 +134,81 @@ void arg_reduce(bool is_max, const Tensor& x, int dim, Tensor& values, Tensor& i
         const T* p = px + off[0] + i * st[0];
         std::int64_t best = 0;
         T bv = p[0];
-        for (std::int64_t j = 1; j < n && bv == bv; ++j) {
+        for (std::int64_t j = 1; j < n && !is_nan(bv); ++j) {
           const T v = p[j * step];
-          if (v != v || (is_max ? v > bv : v < bv)) {
+          if (is_nan(v) || (is_max ? v > bv : v < bv)) {
             bv = v;
             best = j;
           }
         }
         pv[pos] = bv;
         pi[pos] = best;
+      }
+    });
+  });
+}
+
+Tensor var(const Tensor& x, const DimMask& mask, std::int64_t correction) {
+  std::int64_t n = 1;
+  for (int i = 0; i < x.dim(); ++i)
+    if (mask[i]) n *= x.shape()[i];
+  const Tensor mean = binary(BinaryOp::Div, reduce(ReduceOp::Sum, x, mask), static_cast<Scalar>(n));
+  const Tensor centered = binary(BinaryOp::Sub, x, mean);
+  const Tensor squares = reduce(ReduceOp::Sum, binary(BinaryOp::Mul, centered, centered), mask);
+  return binary(BinaryOp::Div, squares, static_cast<Scalar>(std::max<std::int64_t>(n - correction, 0)));
+}
+
+Tensor logsumexp(const Tensor& x, const DimMask& mask) {
+  if (x.numel() == 0) {
+    Tensor out = Tensor::empty(keepdim_shape(x.shape(), mask), x.dtype());
+    fill_(out, -std::numeric_limits<double>::infinity());
+    return out;
+  }
+  Tensor m = reduce(ReduceOp::Max, x, mask);
+  const Tensor infinite = binary(BinaryOp::Eq, unary(UnaryOp::Abs, m), std::numeric_limits<double>::infinity());
+  m = where(infinite, scalar_tensor(0, x.dtype()), m);
+  const Tensor sums = reduce(ReduceOp::Sum, unary(UnaryOp::Exp, binary(BinaryOp::Sub, x, m)), mask);
+  return binary(BinaryOp::Add, unary(UnaryOp::Log, sums), m);
+}
+
+void topk(const Tensor& x, std::int64_t k, int dim, bool largest, Tensor& values, Tensor& indices) {
+  Shape out_shape = x.shape();
+  out_shape[dim] = k;
+  values = Tensor::empty(out_shape, x.dtype());
+  indices = Tensor::empty(out_shape, kInt64);
+  if (values.numel() == 0) return;
+  const std::int64_t n = x.shape()[dim];
+  // One row per position of the other dims; each is sorted by index through `order`.
+  Shape rows = x.shape();
+  rows[dim] = 1;
+  const Strides out_st = values.strides();
+  dispatch_numeric("topk", x.dtype(), [&]<class T>() {
+    const T* px = static_cast<const T*>(x.storage()->data());
+    T* pv = values.data_ptr<T>();
+    std::int64_t* pi = indices.data_ptr<std::int64_t>();
+    const std::int64_t step = x.strides()[dim], out_step = out_st[dim];
+    // Does a sort ahead of b? NaN counts as the largest value.
+    auto ahead = [largest](T a, T b) {
+      const bool a_nan = is_nan(a), b_nan = is_nan(b);
+      if (a_nan || b_nan) return largest ? a_nan && !b_nan : !a_nan && b_nan;
+      return largest ? a > b : a < b;
+    };
+    std::vector<std::int64_t> order(n);
+    strided_loop<2>(rows, {x.strides(), out_st}, {x.offset(), 0}, [&](std::int64_t cnt, auto off, auto st) {
+      for (std::int64_t r = 0; r < cnt; ++r) {
+        const T* p = px + off[0] + r * st[0];
+        const std::int64_t o = off[1] + r * st[1];
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](std::int64_t a, std::int64_t b) {
+          const T va = p[a * step], vb = p[b * step];
+          if (ahead(va, vb)) return true;
+          if (ahead(vb, va)) return false;
+          return a < b;  // ties: lower index first
+        });
+        for (std::int64_t j = 0; j < k; ++j) {
+          pv[o + j * out_step] = p[order[j] * step];
+          pi[o + j * out_step] = order[j];
+        }
       }
     });
   });
