@@ -35,7 +35,12 @@ void add_into(Tensor& slot, Tensor g) {
 Tensor run_hooks(const AutogradMeta& meta, Tensor g) {
   for (const auto& hook : meta.hooks) {
     Tensor r = hook(g);
-    if (r.defined()) g = std::move(r);
+    if (!r.defined()) continue;
+    if (!(r.shape() == g.shape()) || r.dtype() != g.dtype())
+      throw AutogradError("backward: a hook must return a gradient of the tensor's shape and dtype; got " +
+                          to_string(r.shape()) + " " + std::string(dtype_name(r.dtype())) + " for " +
+                          to_string(g.shape()) + " " + std::string(dtype_name(g.dtype())));
+    g = std::move(r);
   }
   return g;
 }
@@ -53,6 +58,18 @@ void accumulate_grad(AutogradMeta& meta, Tensor g, bool create_graph) {
     kernel::binary_(kernel::BinaryOp::Add, meta.grad, g);
   }
 }
+
+// Gradients reaching leaves during one walk, summed per leaf and delivered (hooks, then .grad)
+// after the walk, so a leaf's hooks see its total gradient once, as a non-leaf's do.
+struct LeafGrads {
+  std::unordered_map<const AutogradMeta*, std::size_t> index;
+  std::vector<std::pair<std::shared_ptr<AutogradMeta>, Tensor>> sums;  // in order of first arrival
+  void add(const std::shared_ptr<AutogradMeta>& leaf, Tensor g) {
+    auto [it, fresh] = index.try_emplace(leaf.get(), sums.size());
+    if (fresh) sums.emplace_back(leaf, Tensor());
+    add_into(sums[it->second].second, std::move(g));
+  }
+};
 
 void deliver_to_leaf(const std::shared_ptr<AutogradMeta>& leaf, Tensor g, bool create_graph, Capture* cap) {
   g = run_hooks(*leaf, std::move(g));
@@ -93,6 +110,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   AutoGradMode mode(create_graph);
 
   std::unordered_map<Node*, Tensor> grads;
+  LeafGrads leaf_grads;
   std::vector<Node*> roots;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
@@ -105,7 +123,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       add_into(grads[meta->grad_fn.get()], std::move(g));
       roots.push_back(meta->grad_fn.get());
     } else {
-      deliver_to_leaf(meta, std::move(g), create_graph, cap);
+      leaf_grads.add(meta, std::move(g));
     }
   }
 
@@ -155,14 +173,17 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       const bool has = i < in.size() && in[i].defined() && e.active();
       if (has) check_gradient("backward", n->name(), in[i], e.shape, e.dtype);
       if (e.leaf && has) {
-        deliver_to_leaf(e.leaf, std::move(in[i]), create_graph, cap);
+        leaf_grads.add(e.leaf, std::move(in[i]));
       } else if (e.node) {
         if (has) add_into(grads[e.node.get()], std::move(in[i]));
         if (--deps[e.node.get()] == 0) ready.push_back(e.node.get());
       }
     }
-    if (!retain_graph) n->release();
+    // create_graph implies retain_graph (as in PyTorch): the recorded gradients refer to this
+    // graph's saved tensors, so a backward through them walks it again.
+    if (!retain_graph && !create_graph) n->release();
   }
+  for (auto& [leaf, g] : leaf_grads.sums) deliver_to_leaf(leaf, std::move(g), create_graph, cap);
 }
 
 }  // namespace

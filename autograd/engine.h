@@ -11,7 +11,9 @@ namespace focus {
 // Backpropagates from outputs, each seeded with its grad_outputs entry (undefined or missing:
 // ones, allowed only for one-element outputs). Accumulates into .grad of the leaves reached.
 // Unless retain_graph, the graph's saved tensors are released as the walk passes them.
-// With create_graph the gradients are themselves recorded, so they can be differentiated again.
+// With create_graph the gradients are themselves recorded, so they can be differentiated again;
+// it implies retain_graph, since the recorded gradients lead back into this graph.
+// A leaf's hooks run once per backward, on the sum of every gradient that reached it.
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
               bool retain_graph = false, bool create_graph = false);
 

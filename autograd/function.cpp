@@ -11,6 +11,14 @@ bool needs_grad_any(const std::vector<Tensor>& ts) {
 }
 
 Tensor record(std::string_view name, Tensor out, const std::vector<Tensor>& inputs, BackwardFn backward) {
+  // An input made its own output would point its node at itself: a cycle that never frees.
+  if (out.grad_fn())
+    throw AutogradError("record: " + std::string(name) + ": the output already has a grad_fn (" +
+                        out.grad_fn()->name() + "); an op must return a fresh tensor");
+  for (const auto& in : inputs)
+    if (in.defined() && in.is_same(out))
+      throw AutogradError("record: " + std::string(name) +
+                          ": the output is one of the inputs; an op must return a fresh tensor (a view or a copy)");
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const auto& in : inputs) {

@@ -4,7 +4,6 @@
 #include <focus/autograd/gradcheck.h>
 
 #include <focus/autograd/engine.h>
-#include <focus/autograd/grad_mode.h>
 #include <focus/tensor/kernel.h>
 
 #include <cmath>
@@ -45,11 +44,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
                        " of " + std::string(dtype_name(inputs[i].dtype())));
     checked.push_back(static_cast<int>(i));
   }
-  Tensor y0;
-  {
-    NoGradGuard ng;
-    y0 = fn(inputs);
-  }
+  // fn runs in the caller's grad mode, also for the numeric differences: a fn that calls grad()
+  // itself (gradcheck of a first derivative, i.e. a second-derivative check) needs its graph.
+  const Tensor y0 = fn(inputs);
   check_floating("gradcheck (output)", y0);
   const std::int64_t n_out = y0.numel();
 
@@ -60,7 +57,6 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     double* base = static_cast<double*>(x.storage()->data());
     const auto offs = element_offsets(x);
     numeric[c].resize(offs.size() * n_out);
-    NoGradGuard ng;
     for (std::size_t j = 0; j < offs.size(); ++j) {
       const double orig = base[offs[j]];
       base[offs[j]] = orig + options.eps;
@@ -90,8 +86,12 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
           grads[c].defined() ? values_of(grads[c]) : std::vector<double>(inputs[checked[c]].numel(), 0.0);
       for (std::size_t j = 0; j < row.size(); ++j) {
         const double a = row[j], n = numeric[c][j * n_out + k];
-        const double excess = std::abs(a - n) - (options.atol + options.rtol * std::abs(n));
-        const bool bad = excess > 0 || std::isnan(a) != std::isnan(n);
+        const bool nan_mismatch = std::isnan(a) != std::isnan(n);
+        // A NaN on one side only is the worst disagreement there is; NaN on both sides agrees.
+        const double excess = nan_mismatch ? INFINITY
+                              : std::isnan(a) ? -INFINITY
+                                              : std::abs(a - n) - (options.atol + options.rtol * std::abs(n));
+        const bool bad = excess > 0;
         if (bad && result.ok) worst = -1;  // the first failure outranks any passing element
         if ((bad || result.ok) && excess > worst) {
           worst = excess;

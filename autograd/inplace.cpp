@@ -20,7 +20,7 @@ void begin_inplace(const char* op, const Tensor& t) {
 
 void check_into(const char* op, const Tensor& self, const Tensor& other) {
   check_same_dtype(op, self, other);
-  if (!(broadcast_shapes(op, self.shape(), other.shape()) == self.shape()))
+  if (!broadcasts_to(other.shape(), self.shape()))
     throw ShapeError(std::string(op) + ": the other tensor must broadcast to this tensor's shape; got self=" +
                      to_string(self.shape()) + ", other=" + to_string(other.shape()));
 }
@@ -36,7 +36,7 @@ Tensor& Tensor::fill_(Scalar value) {
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  if (!(broadcast_shapes("copy_", shape(), src.shape()) == shape()))
+  if (!broadcasts_to(src.shape(), shape()))
     throw ShapeError("copy_: source must broadcast to this tensor's shape; got self=" + focus::to_string(shape()) +
                      ", src=" + focus::to_string(src.shape()));
   begin_inplace("copy_", *this);
@@ -86,7 +86,7 @@ Tensor& Tensor::div_(Scalar other) {
 
 Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
   check_dtype("masked_fill_ (mask)", mask, kBool);
-  if (!(broadcast_shapes("masked_fill_", shape(), mask.shape()) == shape()))
+  if (!broadcasts_to(mask.shape(), shape()))
     throw ShapeError("masked_fill_: mask must broadcast to this tensor's shape; got self=" + focus::to_string(shape()) +
                      ", mask=" + focus::to_string(mask.shape()));
   begin_inplace("masked_fill_", *this);

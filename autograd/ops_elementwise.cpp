@@ -319,8 +319,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 // y = mask ? value : x;  dx = g where !mask
 Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value) {
   check_dtype("masked_fill (mask)", mask, kBool);
-  const Shape s = broadcast_shapes("masked_fill", x.shape(), mask.shape());
-  if (!(s == x.shape()))
+  if (!broadcasts_to(mask.shape(), x.shape()))
     throw ShapeError("masked_fill: mask must broadcast to the tensor's shape; got tensor=" + to_string(x.shape()) +
                      ", mask=" + to_string(mask.shape()));
   Tensor out = kernel::where(mask, kernel::scalar_tensor(value, x.dtype()), x);

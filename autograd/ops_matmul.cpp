@@ -24,6 +24,13 @@ void check_matmul(const Tensor& a, const Tensor& b) {
   if (k_a != k_b)
     throw ShapeError("matmul: inner dims must match (a's last, b's second-to-last); got a=" + to_string(a.shape()) +
                      ", b=" + to_string(b.shape()));
+  // Batch dims (all but the last two) broadcast, aligned from the right.
+  for (int i = 3; i <= a.dim() && i <= b.dim(); ++i) {
+    const std::int64_t da = a.shape()[a.dim() - i], db = b.shape()[b.dim() - i];
+    if (da != db && da != 1 && db != 1)
+      throw ShapeError("matmul: batch dims must broadcast (equal or 1 in each dim); got a=" + to_string(a.shape()) +
+                       ", b=" + to_string(b.shape()));
+  }
 }
 
 // The product for rank >= 2 operands.

@@ -80,6 +80,7 @@ Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const {
 
 Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const {
   const int a = wrap_dim("transpose", d0, dim()), b = wrap_dim("transpose", d1, dim());
+  if (dim() == 0) return *this;  // dims 0 and -1 of a scalar name nothing to swap
   std::vector<std::int64_t> p(dim());
   for (int i = 0; i < dim(); ++i) p[i] = i;
   std::swap(p[a], p[b]);
@@ -101,7 +102,7 @@ Tensor Tensor::mT() const {
 Tensor Tensor::slice(std::int64_t dim_, std::int64_t start, std::int64_t end, std::int64_t step) const {
   Tensor out = kernel::slice(*this, dim_, start, end, step);
   if (!needs_grad(*this)) return out;
-  const int d = wrap_dim("slice", dim_, dim());
+  const int d = wrap_sized_dim("slice", dim_, dim());
   const std::int64_t n = shape()[d];
   // Resolve Python-style bounds once, as kernel::slice did, so backward sees plain ones.
   const std::int64_t s = std::clamp<std::int64_t>(start < 0 ? start + n : start, 0, n);
@@ -112,7 +113,7 @@ Tensor Tensor::slice(std::int64_t dim_, std::int64_t start, std::int64_t end, st
 }
 
 Tensor Tensor::narrow(std::int64_t dim_, std::int64_t start, std::int64_t length) const {
-  const int d = wrap_dim("narrow", dim_, dim());
+  const int d = wrap_sized_dim("narrow", dim_, dim());
   const std::int64_t n = shape()[d];
   if (start < 0) start += n;
   if (start < 0 || length < 0 || start + length > n)
@@ -122,7 +123,7 @@ Tensor Tensor::narrow(std::int64_t dim_, std::int64_t start, std::int64_t length
 }
 
 Tensor Tensor::select(std::int64_t dim_, std::int64_t index) const {
-  const int d = wrap_dim("select", dim_, dim());
+  const int d = wrap_sized_dim("select", dim_, dim());
   const std::int64_t n = shape()[d];
   if (index < -n || index >= n)
     throw IndexError("select: index out of range; got index=" + std::to_string(index) + " for dim " +
@@ -134,7 +135,8 @@ Tensor Tensor::select(std::int64_t dim_, std::int64_t index) const {
 Tensor Tensor::unsqueeze(std::int64_t d) const { return reshaping_view("unsqueeze", *this, kernel::unsqueeze(*this, d)); }
 
 Tensor Tensor::squeeze(std::int64_t d) const {
-  if (shape()[wrap_dim("squeeze", d, dim())] != 1) return *this;
+  const int w = wrap_dim("squeeze", d, dim());  // a 0-dim tensor squeezes to itself
+  if (dim() == 0 || shape()[w] != 1) return *this;
   return reshaping_view("squeeze", *this, kernel::squeeze(*this, d));
 }
 

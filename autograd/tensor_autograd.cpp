@@ -39,6 +39,9 @@ void Tensor::set_grad(const Tensor& grad) const {
   if (grad.defined() && !(grad.shape() == shape()))
     throw ShapeError("set_grad: gradient shape must match the tensor's; got grad=" + focus::to_string(grad.shape()) +
                      ", tensor=" + focus::to_string(shape()));
+  if (grad.defined() && grad.dtype() != dtype())
+    throw DTypeError("set_grad: gradient dtype must match the tensor's; got grad=" + std::string(dtype_name(grad.dtype())) +
+                     ", tensor=" + std::string(dtype_name(dtype())));
   meta_of(*this).grad = grad;
 }
 

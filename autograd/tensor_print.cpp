@@ -23,12 +23,12 @@ struct Format {
   int width = 1;
 };
 
+// Floating and bool values; int64 ones are printed exactly from the integers (a double holds
+// only 53 bits).
 std::string format_value(double v, DType dt, const Format& f) {
   char buf[64];
   if (dt == kBool) return v != 0 ? "true" : "false";
-  if (dt == kInt64) {
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  } else if (std::isnan(v)) {
+  if (std::isnan(v)) {
     return "nan";
   } else if (std::isinf(v)) {
     return v > 0 ? "inf" : "-inf";
@@ -42,8 +42,8 @@ std::string format_value(double v, DType dt, const Format& f) {
   return buf;
 }
 
-void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<double>& vals, int d, std::int64_t base,
-               const Strides& st, bool abbreviate, const Format& f, int indent) {
+void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<std::string>& cells, int d,
+               std::int64_t base, const Strides& st, bool abbreviate, const Format& f, int indent) {
   const std::int64_t n = t.shape()[d];
   os << '[';
   for (std::int64_t i = 0; i < n; ++i) {
@@ -53,10 +53,10 @@ void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<double
     }
     const std::int64_t off = base + i * st[d];
     if (d + 1 == t.dim()) {
-      std::string s = format_value(vals[off], t.dtype(), f);
+      const std::string& s = cells[off];
       os << std::string(f.width > static_cast<int>(s.size()) ? f.width - s.size() : 0, ' ') << s;
     } else {
-      print_dim(os, t, vals, d + 1, off, st, abbreviate, f, indent + 1);
+      print_dim(os, t, cells, d + 1, off, st, abbreviate, f, indent + 1);
     }
     if (i + 1 < n) os << (d + 1 == t.dim() ? ", " : ",\n" + std::string(t.dim() - d - 1 > 1 ? 1 : 0, '\n') + std::string(indent + 1, ' '));
   }
@@ -67,7 +67,7 @@ void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<double
 
 std::string Tensor::to_string() const {
   if (!defined()) return "tensor(undefined)";
-  const std::vector<double> vals = to_vector<double>();
+  const std::vector<double> vals = dtype() == kInt64 ? std::vector<double>() : to_vector<double>();
   Format f;
   if (is_floating(dtype())) {
     double max_abs = 0, min_abs = INFINITY;
@@ -81,11 +81,17 @@ std::string Tensor::to_string() const {
     f.integral = integral && max_abs < 1e8;
     f.scientific = !f.integral && (max_abs >= 1e8 || (min_abs < 1e-4 && max_abs > 0));
   }
-  for (double v : vals) f.width = std::max<int>(f.width, static_cast<int>(format_value(v, dtype(), f).size()));
+  std::vector<std::string> cells;  // every element formatted, row-major
+  cells.reserve(numel());
+  if (dtype() == kInt64)
+    for (std::int64_t v : to_vector<std::int64_t>()) cells.push_back(std::to_string(v));
+  else
+    for (double v : vals) cells.push_back(format_value(v, dtype(), f));
+  for (const auto& c : cells) f.width = std::max<int>(f.width, static_cast<int>(c.size()));
   std::ostringstream os;
   os << "tensor(";
-  if (dim() == 0) os << format_value(vals[0], dtype(), f);
-  else print_dim(os, *this, vals, 0, 0, contiguous_strides(shape()), numel() > kThreshold, f, 7);
+  if (dim() == 0) os << cells[0];
+  else print_dim(os, *this, cells, 0, 0, contiguous_strides(shape()), numel() > kThreshold, f, 7);
   os << ", shape=" << focus::to_string(shape()) << ", dtype=" << dtype_name(dtype());
   if (grad_fn()) os << ", grad_fn=<" << grad_fn()->name() << ">";
   else if (requires_grad()) os << ", requires_grad=true";

@@ -100,7 +100,11 @@ void run_arithmetic(BinaryOp op, const Tensor& out, const Tensor& a, const Tenso
       if constexpr (std::is_integral_v<T>) {
         bool zero = false;
         map1<bool, T>(Tensor::empty(out.shape(), kBool), b, [&](T y) { zero |= y == 0; return false; });
-        if (zero) throw ValueError("div: integer division by zero");
+        if (zero) throw ValueError("div: integer division by zero; got a zero in b=" + to_string(b.shape()));
+        // x / -1 is -x, negated in unsigned arithmetic: the CPU traps on INT64_MIN / -1.
+        return map2<T, T>(out, a, b, [](T x, T y) {
+          return y == -1 ? T(0ULL - static_cast<std::uint64_t>(x)) : T(x / y);
+        });
       }
       return map2<T, T>(out, a, b, [](T x, T y) { return T(x / y); });
     case BinaryOp::Pow:

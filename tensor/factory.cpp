@@ -33,16 +33,20 @@ Tensor from_values(const std::vector<T>& values, const Shape& shape) {
   for (std::int64_t i = 0; i < n; ++i) p[i] = values[i];
   return out;
 }
-}  // namespace
 
-Tensor empty(const Shape& shape, DType dtype) { return Tensor::empty(shape, dtype); }
-Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0, dtype); }
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1, dtype); }
-Tensor full(const Shape& shape, Scalar value, DType dtype) {
+// A fresh tensor of one value; op names the factory the caller used in size errors.
+Tensor filled(const char* op, const Shape& shape, Scalar value, DType dtype) {
+  checked_numel(op, shape, element_size(dtype));
   Tensor out = Tensor::empty(shape, dtype);
   kernel::fill_(out, value);
   return out;
 }
+}  // namespace
+
+Tensor empty(const Shape& shape, DType dtype) { return Tensor::empty(shape, dtype); }
+Tensor zeros(const Shape& shape, DType dtype) { return filled("zeros", shape, 0, dtype); }
+Tensor ones(const Shape& shape, DType dtype) { return filled("ones", shape, 1, dtype); }
+Tensor full(const Shape& shape, Scalar value, DType dtype) { return filled("full", shape, value, dtype); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 Tensor full_like(const Tensor& t, Scalar value) { return full(t.shape(), value, t.dtype()); }
@@ -119,6 +123,7 @@ Tensor bernoulli(const Shape& shape, double p, DType dtype, Generator* gen) {
 }
 
 Tensor randperm(std::int64_t n, Generator* gen) {
+  if (n < 0) throw ValueError("randperm: n must be non-negative; got n=" + std::to_string(n));
   Tensor out = arange(n);
   std::int64_t* p = out.data_ptr<std::int64_t>();
   Generator& g = gen_or_default(gen);

@@ -45,13 +45,15 @@ double Generator::normal() {
 }
 
 std::uint64_t Generator::below(std::uint64_t n) {
-  if (n <= (1ULL << 32)) {
+  if (n == (1ULL << 32)) return next_u32();
+  if (n < (1ULL << 32)) {
     // Lemire: multiply a 32-bit draw by n, reject the few low products that would bias.
     const std::uint64_t bound = n;
     std::uint64_t m = static_cast<std::uint64_t>(next_u32()) * bound;
     auto low = static_cast<std::uint32_t>(m);
     if (low < bound) {
-      const auto threshold = static_cast<std::uint32_t>((-bound) % bound);
+      // 2^32 mod n, the count of 32-bit draws to reject; the arithmetic must be 32-bit.
+      const std::uint32_t threshold = (0u - static_cast<std::uint32_t>(bound)) % static_cast<std::uint32_t>(bound);
       while (low < threshold) {
         m = static_cast<std::uint64_t>(next_u32()) * bound;
         low = static_cast<std::uint32_t>(m);
@@ -62,7 +64,8 @@ std::uint64_t Generator::below(std::uint64_t n) {
   // Wide ranges: rejection on 64-bit draws.
   const std::uint64_t limit = ~0ULL - (~0ULL % n);
   for (;;) {
-    const std::uint64_t v = (static_cast<std::uint64_t>(next_u32()) << 32) | next_u32();
+    const std::uint64_t hi = next_u32();  // two statements: the order of the draws is fixed
+    const std::uint64_t v = (hi << 32) | next_u32();
     if (v < limit) return v % n;
   }
 }

@@ -110,12 +110,26 @@ Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b) {
   return out;
 }
 
+bool broadcasts_to(const Shape& from, const Shape& to) {
+  if (from.size() > to.size()) return false;
+  const int lead = to.size() - from.size();
+  for (int i = 0; i < from.size(); ++i)
+    if (from[i] != 1 && from[i] != to[lead + i]) return false;
+  return true;
+}
+
 int wrap_dim(std::string_view op, std::int64_t dim, int rank) {
   const int lo = rank == 0 ? -1 : -rank, hi = rank == 0 ? 0 : rank - 1;
   if (dim < lo || dim > hi)
     throw IndexError(std::string(op) + ": dim out of range [" + std::to_string(lo) + ", " +
                      std::to_string(hi) + "]; got dim=" + std::to_string(dim));
   return static_cast<int>(dim < 0 ? dim + (rank == 0 ? 1 : rank) : dim);
+}
+
+int wrap_sized_dim(std::string_view op, std::int64_t dim, int rank) {
+  if (rank == 0)
+    throw IndexError(std::string(op) + ": a 0-dim tensor has no dims; got dim=" + std::to_string(dim));
+  return wrap_dim(op, dim, rank);
 }
 
 }  // namespace focus

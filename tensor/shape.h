@@ -57,8 +57,13 @@ Strides contiguous_strides(const Shape& s);
 
 // NumPy broadcasting: dims are aligned from the right; each pair must be equal or contain a 1.
 Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b);
+// Does `from` broadcast to exactly `to` (what in-place ops and masks need)?
+bool broadcasts_to(const Shape& from, const Shape& to);
 
 // Maps a possibly negative dim into [0, rank); throws IndexError naming op otherwise.
 int wrap_dim(std::string_view op, std::int64_t dim, int rank);
+// wrap_dim for ops that read the dim's size (size, slice, select, ...): rank-0 shapes have no
+// such dim (wrap_dim lets reductions name dim 0 or -1 of a scalar, as PyTorch does).
+int wrap_sized_dim(std::string_view op, std::int64_t dim, int rank);
 
 }  // namespace focus

@@ -22,8 +22,8 @@ Tensor Tensor::view_of(std::shared_ptr<Storage> storage, const Shape& shape, con
   return Tensor(std::move(impl));
 }
 
-std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_dim("size", d, dim())]; }
-std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_dim("stride", d, dim())]; }
+std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_sized_dim("size", d, dim())]; }
+std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_sized_dim("stride", d, dim())]; }
 
 bool Tensor::is_contiguous() const {
   const auto& s = shape();

@@ -88,7 +88,7 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
 }
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
-  const int d = wrap_dim("slice", dim, x.dim());
+  const int d = wrap_sized_dim("slice", dim, x.dim());
   if (step <= 0) throw ValueError("slice: step must be positive; got step=" + std::to_string(step));
   const std::int64_t n = x.shape()[d];
   if (start < 0) start += n;
@@ -143,7 +143,7 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
   const int d = wrap_dim("squeeze", dim, x.dim());
-  if (x.shape()[d] != 1) return x.detach();
+  if (x.dim() == 0 || x.shape()[d] != 1) return x.detach();
   Shape s = x.shape();
   Strides st = x.strides();
   s.erase(d);

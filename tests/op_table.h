@@ -11,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace focus::testing {
@@ -73,6 +74,27 @@ inline void check_close(const Tensor& a, const Tensor& b, double tol, const std:
   const double d = max_abs_diff(a, b);
   CHECK_MESSAGE(d <= tol, what << " max diff " << d << " > " << tol << "\n got " << a << "\n want " << b);
 }
+
+// CHECKs that f() throws E and that its message contains every one of parts (use CHECK_ERROR,
+// which names the expression and line on failure).
+template <class E, class F>
+void check_error(F&& f, std::initializer_list<std::string_view> parts, const std::string& expr, int line) {
+  try {
+    f();
+  } catch (const E& e) {
+    const std::string msg = e.what();
+    for (std::string_view p : parts)
+      CHECK_MESSAGE(msg.find(p) != std::string::npos,
+                    "line " << line << ": " << expr << ": message \"" << msg << "\" lacks \"" << p << "\"");
+    return;
+  } catch (const std::exception& e) {
+    FAIL_CHECK("line " << line << ": " << expr << ": threw the wrong exception type: " << e.what());
+    return;
+  }
+  FAIL_CHECK("line " << line << ": " << expr << ": did not throw");
+}
+#define CHECK_ERROR(E, expr, ...) \
+  ::focus::testing::check_error<E>([&] { (void)(expr); }, {__VA_ARGS__}, #expr, __LINE__)
 
 // ---- naive references -----------------------------------------------------------------------
 // Element of t (any layout) at a row-major index of a shape t broadcasts to.
