@@ -16,7 +16,10 @@
 #include <focus/autograd/grad_mode.h>
 #include <focus/autograd/node.h>
 #include <focus/autograd/ops_elementwise.h>
+#include <focus/autograd/ops_attention.h>
 #include <focus/autograd/ops_matmul.h>
 #include <focus/autograd/ops_nn.h>
 #include <focus/autograd/ops_reduce.h>
 #include <focus/autograd/ops_shape.h>
+
+#include <focus/nn/nn.h>

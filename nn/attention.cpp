@@ -1,0 +1,128 @@
+// SelfAttention (the seed's layer) and MultiHeadAttention with its key/value cache.
+#include <focus/nn/attention.h>
+
+#include <focus/autograd/ops_elementwise.h>
+#include <focus/autograd/ops_matmul.h>
+#include <focus/autograd/ops_nn.h>
+#include <focus/autograd/ops_shape.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace focus::nn {
+
+namespace {
+void check_input(const char* op, const Tensor& x, std::int64_t features) {
+  if (x.dim() != 3 || x.size(-1) != features)
+    throw ShapeError(std::string(op) + ": input must be [B, T, " + std::to_string(features) + "]; got " +
+                     focus::to_string(x.shape()));
+}
+}  // namespace
+
+// ---- SelfAttention --------------------------------------------------------------------------------
+
+SelfAttention::SelfAttention(std::int64_t in_features, std::int64_t units, DType dtype)
+    : Module("SelfAttention"), in_features_(in_features), units_(units) {
+  Wq = register_module("Wq", std::make_shared<Dense>(in_features, units, true, dtype));
+  Wk = register_module("Wk", std::make_shared<Dense>(in_features, units, true, dtype));
+  Wv = register_module("Wv", std::make_shared<Dense>(in_features, units, true, dtype));
+  fc = register_module("fc", std::make_shared<Dense>(units, units, true, dtype));
+}
+
+// x [B, T, in] -> q, k, v [B, T, units] -> weights [B, T, T] -> context [B, T, units] -> fc
+Tensor SelfAttention::forward(const Tensor& x, Tensor* weights) const {
+  check_input("SelfAttention", x, in_features_);
+  const Tensor q = Wq->forward(x), k = Wk->forward(x), v = Wv->forward(x);
+  const Tensor context = scaled_dot_product_attention(q, k, v, {}, {}, weights);
+  return fc->forward(context);
+}
+
+std::string SelfAttention::extra_repr() const {
+  return "in_features=" + std::to_string(in_features_) + ", units=" + std::to_string(units_);
+}
+
+// ---- MultiHeadAttention -----------------------------------------------------------------------------
+
+MultiHeadAttention::MultiHeadAttention(std::int64_t d_model, std::int64_t num_heads, double dropout, bool bias,
+                                       DType dtype)
+    : Module("MultiHeadAttention"), d_model_(d_model), num_heads_(num_heads), dropout_(dropout) {
+  if (num_heads <= 0 || d_model <= 0 || d_model % num_heads != 0)
+    throw ValueError("MultiHeadAttention: d_model must be a positive multiple of num_heads; got d_model=" +
+                     std::to_string(d_model) + ", num_heads=" + std::to_string(num_heads));
+  if (!(dropout >= 0 && dropout < 1))
+    throw ValueError("MultiHeadAttention: dropout must be in [0, 1); got " + std::to_string(dropout));
+  head_dim_ = d_model / num_heads;
+  q_proj = register_module("q_proj", std::make_shared<Linear>(d_model, d_model, bias, dtype));
+  k_proj = register_module("k_proj", std::make_shared<Linear>(d_model, d_model, bias, dtype));
+  v_proj = register_module("v_proj", std::make_shared<Linear>(d_model, d_model, bias, dtype));
+  out_proj = register_module("out_proj", std::make_shared<Linear>(d_model, d_model, bias, dtype));
+}
+
+Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
+  return x.reshape({x.size(0), x.size(1), num_heads_, head_dim_}).transpose(1, 2);
+}
+
+Tensor MultiHeadAttention::merge_heads(const Tensor& x) const {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), d_model_});
+}
+
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                                  Tensor* weights) const {
+  Tensor w;
+  const bool want = weights || store_attention_weights;
+  AttentionOptions opt;
+  opt.dropout_p = is_training() ? dropout_ : 0.0;
+  const Tensor context = scaled_dot_product_attention(q, k, v, mask, opt, want ? &w : nullptr);
+  if (weights) *weights = w;
+  if (store_attention_weights) last_attention_weights = w.detach();
+  return out_proj->forward(merge_heads(context));
+}
+
+// query [B, Tq, D] -> q [B, H, Tq, Dh]; key/value [B, Tk, D] -> [B, H, Tk, Dh]; -> [B, Tq, D]
+Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                                   const AttentionMask& mask, Tensor* weights) const {
+  check_input("MultiHeadAttention (query)", query, d_model_);
+  check_input("MultiHeadAttention (key)", key, d_model_);
+  check_input("MultiHeadAttention (value)", value, d_model_);
+  if (key.size(0) != query.size(0) || !(key.shape() == value.shape()))
+    throw ShapeError("MultiHeadAttention: query, key and value must share B, and key and value their shape; got query=" +
+                     focus::to_string(query.shape()) + ", key=" + focus::to_string(key.shape()) + ", value=" + focus::to_string(value.shape()));
+  return attend(split_heads(q_proj->forward(query)), split_heads(k_proj->forward(key)),
+                split_heads(v_proj->forward(value)), mask, weights);
+}
+
+Tensor MultiHeadAttention::forward_cached_self(const Tensor& x, KVCache& cache, Tensor* weights) const {
+  check_input("MultiHeadAttention (cached self)", x, d_model_);
+  Tensor k = split_heads(k_proj->forward(x)), v = split_heads(v_proj->forward(x));
+  if (cache.k.defined()) {
+    if (cache.k.size(0) != x.size(0))
+      throw ShapeError("MultiHeadAttention: the cache holds a different batch; got cache=" + focus::to_string(cache.k.shape()) +
+                       ", input=" + focus::to_string(x.shape()));
+    k = cat({cache.k, k}, 2);
+    v = cat({cache.v, v}, 2);
+  }
+  cache.k = k;
+  cache.v = v;
+  AttentionMask mask;
+  mask.is_causal = x.size(1) > 1;  // a single new position may see the whole prefix
+  return attend(split_heads(q_proj->forward(x)), k, v, mask, weights);
+}
+
+Tensor MultiHeadAttention::forward_cached_cross(const Tensor& query, const Tensor& memory, KVCache& cache,
+                                                const AttentionMask& mask, Tensor* weights) const {
+  check_input("MultiHeadAttention (cached cross)", query, d_model_);
+  if (!cache.k.defined()) {
+    check_input("MultiHeadAttention (memory)", memory, d_model_);
+    cache.k = split_heads(k_proj->forward(memory));
+    cache.v = split_heads(v_proj->forward(memory));
+  }
+  return attend(split_heads(q_proj->forward(query)), cache.k, cache.v, mask, weights);
+}
+
+std::string MultiHeadAttention::extra_repr() const {
+  std::ostringstream os;
+  os << "d_model=" << d_model_ << ", num_heads=" << num_heads_ << ", dropout=" << dropout_;
+  return os.str();
+}
+
+}  // namespace focus::nn

@@ -1,0 +1,12 @@
+// Sequential's forward.
+#include <focus/nn/container.h>
+
+namespace focus::nn {
+
+Tensor Sequential::forward(const Tensor& x) const {
+  Tensor h = x;
+  for (const auto& step : steps_) h = step(h);
+  return h;
+}
+
+}  // namespace focus::nn

@@ -1,0 +1,99 @@
+// Module: the base of every layer and model. Parameters, buffers and child modules are
+// registered by name; the tree gives dotted names ("decoder.layers.1.cross_attn.q_proj.weight")
+// that state_dict, checkpoints, optimizers and printing use. Modules are held by shared_ptr and
+// are not copyable. Forward functions are plain member functions with the signature each layer
+// needs (no virtual forward): a model calls its children's forward directly.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <focus/tensor/tensor.h>
+
+namespace focus::nn {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using StateDict = std::map<std::string, Tensor>;
+
+struct LoadResult {
+  std::vector<std::string> missing_keys;     // expected by the module, absent from the dict
+  std::vector<std::string> unexpected_keys;  // in the dict, not in the module
+};
+
+class Module {
+ public:
+  explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  const std::string& type_name() const { return type_name_; }
+
+  // ---- the tree ---------------------------------------------------------------------------------
+  // Each tensor once, even when a weight is shared between layers (first name wins).
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  NamedTensors named_parameters(bool recurse = true) const;
+  NamedTensors named_buffers(bool recurse = true) const;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const { return children_; }
+  // This module ("") and every descendant with its dotted path.
+  std::vector<std::pair<std::string, const Module*>> named_modules() const;
+  std::int64_t num_parameters() const;  // elements, each shared tensor counted once
+
+  // ---- state ------------------------------------------------------------------------------------
+  // Parameters and persistent buffers by dotted name; a tied weight appears under each name.
+  StateDict state_dict() const;
+  // Copies values into this module's tensors (shapes must match; dtypes are converted).
+  // strict: missing or unexpected keys throw, naming them; otherwise they are returned.
+  // A missing key whose tensor is tied to a present one is not missing.
+  LoadResult load_state_dict(const StateDict& dict, bool strict = true);
+
+  // ---- modes and conversions ---------------------------------------------------------------------
+  void train(bool on = true);  // reaches every child
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  void zero_grad();  // sets every parameter's .grad to none
+  // Converts every floating parameter and buffer in place (handles held elsewhere stay valid).
+  void to(DType dtype);
+
+  // ---- printing -----------------------------------------------------------------------------------
+  // "Linear(in_features=128, out_features=64, bias=true)", children indented below.
+  std::string to_string() const;
+  // The hyperparameters inside the parentheses; layers override it.
+  virtual std::string extra_repr() const { return ""; }
+
+  // Replaces this module's parameter `name` with another tensor, e.g. to tie an output layer's
+  // weight to an embedding (also assign the layer's member handle).
+  void replace_parameter(const std::string& name, const Tensor& t);
+
+ protected:
+  // Registers and returns the tensor (a handle to the same tensor): weight_ = register_parameter(...)
+  Tensor register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
+  Tensor register_buffer(const std::string& name, Tensor t, bool persistent = true);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    check_name(name);
+    children_.emplace_back(name, m);
+    return m;
+  }
+
+ private:
+  void check_name(const std::string& name) const;
+  void collect(const std::string& prefix, bool params, bool persistent_only, NamedTensors& out) const;
+  void print(std::ostream& os, int indent) const;
+
+  std::string type_name_;
+  bool training_ = true;
+  NamedTensors params_;
+  NamedTensors buffers_;
+  std::vector<bool> buffer_persistent_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+}  // namespace focus::nn

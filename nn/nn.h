@@ -1,0 +1,16 @@
+// Everything in focus::nn: the Module base, layers, attention, Transformer, losses, initialisers.
+#pragma once
+
+#include <focus/nn/activation.h>
+#include <focus/nn/attention.h>
+#include <focus/nn/container.h>
+#include <focus/nn/dropout.h>
+#include <focus/nn/embedding.h>
+#include <focus/nn/init.h>
+#include <focus/nn/layer_norm.h>
+#include <focus/nn/linear.h>
+#include <focus/nn/loss.h>
+#include <focus/nn/module.h>
+#include <focus/nn/positional.h>
+#include <focus/nn/transformer.h>
+#include <focus/nn/decoding.h>
