@@ -1,0 +1,52 @@
+// translate: train an encoder-decoder Transformer on a toy translation task, evaluate it, and
+// translate with it. The whole program is focus: tensors, autograd, nn, optim, checkpoints.
+//   translate train --task zh-en --save model.st --plots plots/
+//   translate eval  --load model.st --task zh-en
+//   translate run   --load model.st 我爱学习编程
+// Exit status: 0 success, 1 bad data or checkpoint, 2 usage error.
+#include "app.h"
+
+#include <focus/cli/args.h>
+
+#include <iostream>
+#include <new>
+
+namespace {
+
+const char* kUsage =
+    "usage: translate <command> [flags]\n"
+    "commands:\n"
+    "  train   train a model on a task (--task) or on files (--train, --test)\n"
+    "  eval    score a saved model on a task's test split or a test file\n"
+    "  run     translate sentences given as arguments, or one per line on stdin\n"
+    "run 'translate <command> --help' for the flags of each.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+      std::cout << kUsage;
+      return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    focus::cli::Args args(argc, argv, 2);
+    if (command == "train") return translate::train_command(args);
+    if (command == "eval") return translate::eval_command(args);
+    if (command == "run") return translate::run_command(args);
+    std::cerr << "translate: unknown command '" << command << "' (train, eval or run)\n";
+    return 2;
+  } catch (const focus::cli::UsageError& e) {
+    std::cerr << "translate: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "translate: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "translate: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "translate: unknown error\n";
+    return 1;
+  }
+}
