@@ -1,5 +1,7 @@
 // The umbrella header: #include <focus/focus.h> brings in all of focus.
-// Tensors and kernels (tensor/), autograd and the differentiable ops (autograd/).
+// Tensors and kernels (tensor/), autograd and the differentiable ops (autograd/), layers (nn/),
+// optimizers and schedules (optim/), safetensors checkpoints (io/). Task data, text, metrics and
+// plots (data/, text/, metrics/, plot/) have their own headers.
 #pragma once
 
 #include <focus/tensor/dtype.h>
@@ -23,3 +25,11 @@
 #include <focus/autograd/ops_shape.h>
 
 #include <focus/nn/nn.h>
+
+#include <focus/optim/adam.h>
+#include <focus/optim/clip.h>
+#include <focus/optim/optimizer.h>
+#include <focus/optim/schedule.h>
+#include <focus/optim/sgd.h>
+
+#include <focus/io/safetensors.h>

@@ -36,7 +36,7 @@ struct Axis {
   }
 };
 
-// The nice number (1, 2 or 5 times a power of ten) nearest to raw from a small set.
+// raw rounded to 1, 2, 5 or 10 times a power of ten.
 double nice_step(double raw) {
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   const double fraction = raw / magnitude;
@@ -60,8 +60,9 @@ Axis linear_axis(double min, double max, bool has_data) {
   }
   Axis axis;
   const double step = nice_step((max - min) / 5.0);
-  axis.lo = std::floor(min / step) * step;
-  axis.hi = std::ceil(max / step) * step;
+  // The slack keeps a value that is a tick up to rounding (1.0 / 0.2 = 5 + 1e-16) from adding one.
+  axis.lo = std::floor(min / step + 1e-9) * step;
+  axis.hi = std::ceil(max / step - 1e-9) * step;
   const long long intervals = std::llround((axis.hi - axis.lo) / step);
   const bool huge = std::max(std::abs(axis.lo), std::abs(axis.hi)) >= 1e6 || step < 1e-6;
   const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
