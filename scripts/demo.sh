@@ -6,8 +6,15 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # What the demo runs: this function is the one place to change it.
+# The translation example: train on the zh-en toy corpus, score the held-out test set, draw the
+# attention maps and loss curves into build/demo/, then translate the seed article's sentence.
 run_demo() {
-  "${FOCUS_BUILD_DIR}/examples/xor_mlp/xor_mlp" "$@"
+  local out="${FOCUS_BUILD_DIR}/demo"
+  mkdir -p "$out"
+  "${FOCUS_BUILD_DIR}/examples/translate/translate" train --task zh-en --threads 2 \
+    --save "$out/zh-en.safetensors" --plots "$out/plots" "$@"
+  echo "translate run: 我爱学习编程 -> $("${FOCUS_BUILD_DIR}/examples/translate/translate" run \
+    --load "$out/zh-en.safetensors" 我爱学习编程)"
 }
 
 focus_setup

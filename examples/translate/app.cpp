@@ -194,7 +194,7 @@ int train_command(cli::Args& args) {
   mc.ff = args.get_int("ff", 512, "feed-forward width", 8, 65536);
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
   const auto batch_size = args.get_int("batch", 64, "sentences per batch", 1, 65536);
-  auto steps = args.get_int("steps", 0, "training steps (0: from --epochs or the data size)", 0);
+  auto steps = args.get_int("steps", 0, "training steps (0: from --epochs, else 6 epochs of the data, at least 500)", 0);
   const auto epochs = args.get_int("epochs", 0, "passes over the training data (instead of --steps)", 0, 100000);
   const double lr = args.get_double("lr", 1e-3, "peak learning rate (Adam)");
   const auto warmup = args.get_int("warmup", 200, "linear warm-up steps", 0);
@@ -257,7 +257,7 @@ int train_command(cli::Args& args) {
     mc.dropout = dropout;
   }
   const std::int64_t batches_per_epoch = (static_cast<std::int64_t>(train.size()) + batch_size - 1) / batch_size;
-  if (steps == 0) steps = epochs > 0 ? epochs * batches_per_epoch : std::clamp<std::int64_t>(20 * batches_per_epoch, 1000, 4000);
+  if (steps == 0) steps = epochs > 0 ? epochs * batches_per_epoch : std::clamp<std::int64_t>(6 * batches_per_epoch, 500, 4000);  // 6 epochs
   if (resume) steps = std::max(steps, ck.total_steps);
 
   Translator model(mc);
