@@ -442,10 +442,20 @@ Plan make_plan(const std::vector<std::pair<std::string, Tensor>>& tensors, const
   }
   h += '}';
   for (const Planned& p : plan.tensors) {
-    h += "," + json::quote(p.name) + ":{\"dtype\":\"" + std::string(dtype_code(p.tensor.dtype())) + "\",\"shape\":[";
-    for (int d = 0; d < p.tensor.dim(); ++d) h += (d ? "," : "") + std::to_string(p.tensor.size(d));
-    h += "],\"data_offsets\":[" + std::to_string(plan.data_bytes) + "," +
-         std::to_string(plan.data_bytes + p.nbytes) + "]}";
+    h += ',';
+    h += json::quote(p.name);
+    h += ":{\"dtype\":\"";
+    h += dtype_code(p.tensor.dtype());
+    h += "\",\"shape\":[";
+    for (int d = 0; d < p.tensor.dim(); ++d) {
+      if (d) h += ',';
+      h += std::to_string(p.tensor.size(d));
+    }
+    h += "],\"data_offsets\":[";
+    h += std::to_string(plan.data_bytes);
+    h += ',';
+    h += std::to_string(plan.data_bytes + p.nbytes);
+    h += "]}";
     plan.data_bytes += p.nbytes;
   }
   h += '}';
