@@ -14,11 +14,13 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kWeekdays = {"sunday",   "monday", "tuesday", "wednesday",
                                                        "thursday", "friday", "saturday"};
-constexpr std::array<std::string_view, 12> kMonths = {"january", "february", "march",     "april",
-                                                      "may",     "june",     "july",      "august",
-                                                      "september", "october", "november", "december"};
+constexpr std::array<std::string_view, 12> kMonths = {"january",   "february", "march",    "april",
+                                                      "may",       "june",     "july",     "august",
+                                                      "september", "october",  "november", "december"};
 
-std::string two_digits(unsigned n) { return std::string{static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)}; }
+std::string two_digits(unsigned n) {
+  return std::string{static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)};
+}
 
 std::string ordinal(unsigned day) {
   const char* suffix = "th";
@@ -52,12 +54,15 @@ std::string field(std::string_view name, std::chrono::year_month_day date) {
 
 // Title case capitalises each word but "of" ("The 3rd of March, 1998"); "3rd" stays as it is.
 void apply_casing(std::string& s, Casing casing) {
-  const auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const auto is_alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] < 'a' || s[i] > 'z') continue;
     const bool word_start = i == 0 || !is_alnum(s[i - 1]);
     const bool of = s.compare(i, 2, "of") == 0 && (i + 2 == s.size() || !is_alnum(s[i + 2]));
-    if (casing == Casing::kUpper || (casing == Casing::kTitle && word_start && !of)) s[i] = static_cast<char>(s[i] - 'a' + 'A');
+    if (casing == Casing::kUpper || (casing == Casing::kTitle && word_start && !of))
+      s[i] = static_cast<char>(s[i] - 'a' + 'A');
   }
 }
 

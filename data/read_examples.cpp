@@ -57,7 +57,9 @@ std::vector<Example> parse_examples(std::string_view text, const std::string& so
   const auto fail = [&](std::size_t line, const std::string& rule) -> void {
     throw FormatError("read_examples: " + source + ":" + std::to_string(line) + ": " + rule);
   };
-  // Pass 1: cut lines (CRLF or LF), check size and encoding, drop blank lines.
+  // Pass 1: cut lines (CRLF or LF), check size and encoding, drop blank lines. A byte order mark,
+  // as some editors write, is not part of the first source.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<Line> lines;
   std::size_t number = 0;
   for (std::size_t start = 0; start < text.size();) {
@@ -68,7 +70,8 @@ std::vector<Example> parse_examples(std::string_view text, const std::string& so
     start = end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxLineBytes) {
-      fail(number, "lines must be at most " + std::to_string(kMaxLineBytes) + " bytes; got " + std::to_string(line.size()));
+      fail(number,
+           "lines must be at most " + std::to_string(kMaxLineBytes) + " bytes; got " + std::to_string(line.size()));
     }
     if (const std::size_t bad = text::find_invalid_utf8(line); bad != std::string_view::npos) {
       fail(number, "text must be valid UTF-8; got byte " + text::hex_byte(static_cast<unsigned char>(line[bad])) +
@@ -110,7 +113,8 @@ std::vector<Example> parse_examples(std::string_view text, const std::string& so
 
 std::vector<Example> read_examples(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw FormatError("read_examples: " + path + ": cannot open file: it is a directory");
+  if (std::filesystem::is_directory(path, ec))
+    throw FormatError("read_examples: " + path + ": cannot open file: it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FormatError("read_examples: " + path + ": cannot open file: " + std::strerror(errno));
   std::ostringstream buffer;

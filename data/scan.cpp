@@ -135,7 +135,8 @@ std::string scan_actions(std::string_view command) {
     interpret_sentence(words, command, actions);
   } else {
     const std::vector<std::string_view> first(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(conjunction));
-    const std::vector<std::string_view> second(words.begin() + static_cast<std::ptrdiff_t>(conjunction) + 1, words.end());
+    const std::vector<std::string_view> second(words.begin() + static_cast<std::ptrdiff_t>(conjunction) + 1,
+                                               words.end());
     if (words[conjunction] == "and") {
       interpret_sentence(first, command, actions);
       interpret_sentence(second, command, actions);
@@ -187,8 +188,8 @@ Dataset make_scan(ScanSplit split, std::uint64_t seed) {
   std::vector<Example> ordered = std::move(test);
   const std::size_t n_test = ordered.size();
   ordered.insert(ordered.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-  return split_examples(std::move(ordered), n_test, n_valid, split == ScanSplit::kRandom ? "scan-simple" : "scan-length",
-                        false);
+  return split_examples(std::move(ordered), n_test, n_valid,
+                        split == ScanSplit::kRandom ? "scan-simple" : "scan-length", false);
 }
 
 }  // namespace focus::data

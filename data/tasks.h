@@ -12,8 +12,12 @@
 //   reverse      10 random digits -> the same digits reversed. Character level.
 //   copy         10 random digits -> the same digits. Character level.
 // Every task dedupes by source and keeps the splits disjoint, so no test source is ever trained on.
+// Sizes (train / valid / test): zh-en 16,000 / 500 / 1,000; dates 20,000 / 1,000 / 2,000;
+// scan-simple 15,892 / 836 / 4,182; scan-length 16,141 / 849 / 3,920; reverse and copy
+// 20,000 / 1,000 / 1,000.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,10 +53,11 @@ struct Dataset {
 // Translation pairs from text; source names the text in errors. The format is detected from the
 // content: SCAN's "IN: <command> OUT: <actions>" if every non-blank line starts with "IN: " and
 // holds " OUT: " (command and actions are trimmed of spaces), otherwise tab-separated
-// "source<TAB>target" lines. Blank lines are skipped; CRLF line ends are accepted. Throws
-// FormatError "read_examples: <source>:<line>: <rule>; got ..." for invalid UTF-8, a line over
-// kMaxLineBytes bytes, a TSV line without exactly one tab, an empty (or all-space) source or
-// target, and "read_examples: <source>: no examples; ..." when nothing is left.
+// "source<TAB>target" lines. Blank lines are skipped; CRLF line ends and a leading UTF-8 byte
+// order mark are accepted. Throws FormatError "read_examples: <source>:<line>: <rule>; got ..."
+// for invalid UTF-8, a line over kMaxLineBytes bytes, a TSV line without exactly one tab, an
+// empty (or all-space) source or target, and "read_examples: <source>: no examples; ..." when
+// nothing is left. Errors read the same as read_examples' so a file's problems look alike.
 [[nodiscard]] std::vector<Example> parse_examples(std::string_view text, const std::string& source);
 
 inline constexpr std::size_t kMaxLineBytes = 10'000;

@@ -23,22 +23,22 @@ namespace {
 
 // Semantic classes: which verbs take which nouns, which adjectives fit which subjects.
 enum : unsigned {
-  kPerson = 1u << 0,    // people; a bare person noun must also be a role
-  kRole = 1u << 1,      // people named by their role: bare 老师 is "the teacher"
+  kPerson = 1u << 0,  // people; a bare person noun must also be a role
+  kRole = 1u << 1,    // people named by their role: bare 老师 is "the teacher"
   kAnimal = 1u << 2,
   kFood = 1u << 3,
-  kDish = 1u << 4,      // food one makes (做)
+  kDish = 1u << 4,  // food one makes (做)
   kDrink = 1u << 5,
   kThing = 1u << 6,
-  kReading = 1u << 7,   // what one reads (看, 读)
-  kWritten = 1u << 8,   // what one writes (写)
-  kShow = 1u << 9,      // what one watches (看)
-  kAudio = 1u << 10,    // what one listens to (听)
-  kField = 1u << 11,    // what one studies or teaches (学习, 教)
-  kLanguage = 1u << 12, // what one speaks (说)
-  kDevice = 1u << 13,   // what one uses or fixes (用, 修)
+  kReading = 1u << 7,    // what one reads (看, 读)
+  kWritten = 1u << 8,    // what one writes (写)
+  kShow = 1u << 9,       // what one watches (看)
+  kAudio = 1u << 10,     // what one listens to (听)
+  kField = 1u << 11,     // what one studies or teaches (学习, 教)
+  kLanguage = 1u << 12,  // what one speaks (说)
+  kDevice = 1u << 13,    // what one uses or fixes (用, 修)
   kVehicle = 1u << 14,
-  kWashable = 1u << 15, // what one washes (洗)
+  kWashable = 1u << 15,  // what one washes (洗)
 };
 // What a 的 possessive or a state can attach to: concrete things, not subjects of study.
 constexpr unsigned kConcrete = kPerson | kAnimal | kFood | kDrink | kThing;
@@ -201,8 +201,8 @@ struct Number {
 };
 
 constexpr std::array kNumbers = {
-    Number{"一", "a", 1},     Number{"两", "two", 2},  Number{"三", "three", 3}, Number{"四", "four", 4},
-    Number{"五", "five", 5},  Number{"六", "six", 6},  Number{"七", "seven", 7}, Number{"八", "eight", 8},
+    Number{"一", "a", 1},    Number{"两", "two", 2},  Number{"三", "three", 3}, Number{"四", "four", 4},
+    Number{"五", "five", 5}, Number{"六", "six", 6},  Number{"七", "seven", 7}, Number{"八", "eight", 8},
     Number{"九", "nine", 9}, Number{"十", "ten", 10},
 };
 
@@ -276,9 +276,9 @@ struct Transport {
 };
 
 constexpr std::array kTransports = {
-    Transport{"坐公共汽车", "by bus"}, Transport{"坐火车", "by train"},    Transport{"坐飞机", "by plane"},
-    Transport{"坐地铁", "by subway"},  Transport{"坐出租车", "by taxi"},  Transport{"坐船", "by boat"},
-    Transport{"骑自行车", "by bike"},  Transport{"开车", "by car"},       Transport{"走路", "on foot"},
+    Transport{"坐公共汽车", "by bus"}, Transport{"坐火车", "by train"},  Transport{"坐飞机", "by plane"},
+    Transport{"坐地铁", "by subway"},  Transport{"坐出租车", "by taxi"}, Transport{"坐船", "by boat"},
+    Transport{"骑自行车", "by bike"},  Transport{"开车", "by car"},      Transport{"走路", "on foot"},
 };
 
 enum class VerbKind {
@@ -292,11 +292,11 @@ struct Verb {
   std::string_view zh;
   VerbKind kind;
   std::string_view base, third, past, ing;  // English forms, particles included ("listen to")
-  unsigned objects = 0;            // noun classes taken as object
-  bool object_optional = false;    // 学习 alone: "study"
-  unsigned subjects = kPerson;     // noun classes that can do it
-  bool skill = false;              // can follow 会 (can)
-  unsigned counted_only = 0;       // classes taken only with a number: 有一个哥哥, never 有哥哥
+  unsigned objects = 0;                     // noun classes taken as object
+  bool object_optional = false;             // 学习 alone: "study"
+  unsigned subjects = kPerson;              // noun classes that can do it
+  bool skill = false;                       // can follow 会 (can)
+  unsigned counted_only = 0;                // classes taken only with a number: 有一个哥哥, never 有哥哥
 };
 
 // clang-format off
@@ -372,12 +372,14 @@ struct Catenative {
   Complement complement;
 };
 
+// clang-format off
 constexpr std::array kCatenatives = {
     Catenative{"喜欢", "like", "likes", Complement::kGerund},
     Catenative{"爱", "love", "loves", Complement::kGerund},
     Catenative{"想", "want", "wants", Complement::kInfinitive},
     Catenative{"会", "can", "can", Complement::kModal},  // only skills follow 会
 };
+// clang-format on
 
 struct Adjective {
   std::string_view zh, en;
@@ -486,8 +488,8 @@ std::string counted_singular(const Noun& n) {
 // 三本书 / 一杯茶.
 std::optional<NounPhrase> parse_noun_phrase(std::string_view zh) {
   if (const Pronoun* p = find_zh(kPronouns, zh)) {
-    return NounPhrase{NounPhrase::kPronoun, std::string(p->subject), std::string(p->object), p->agreement, kPerson,
-                      p->person, p->zh};
+    return NounPhrase{
+        NounPhrase::kPronoun, std::string(p->subject), std::string(p->object), p->agreement, kPerson, p->person, p->zh};
   }
   constexpr std::string_view kOf = "的";
   if (const std::size_t of = zh.find(kOf); of != std::string_view::npos) {
@@ -502,8 +504,7 @@ std::optional<NounPhrase> parse_noun_phrase(std::string_view zh) {
     } else {
       return std::nullopt;
     }
-    return make_phrase(NounPhrase::kPossessive, join({possessive, n->singular}), Agreement::kThirdSingular,
-                       n->classes);
+    return make_phrase(NounPhrase::kPossessive, join({possessive, n->singular}), Agreement::kThirdSingular, n->classes);
   }
   for (std::string_view demonstrative : {"这", "那"}) {
     if (!zh.starts_with(demonstrative)) continue;
@@ -521,7 +522,8 @@ std::optional<NounPhrase> parse_noun_phrase(std::string_view zh) {
       const std::string what = counted_singular(*n);
       return make_phrase(NounPhrase::kCounted, join({article(what), what}), Agreement::kThirdSingular, n->classes);
     }
-    const std::string what = n->container.empty() ? std::string(n->plural) : join({plural_of(n->container), "of", n->singular});
+    const std::string what =
+        n->container.empty() ? std::string(n->plural) : join({plural_of(n->container), "of", n->singular});
     return make_phrase(NounPhrase::kCounted, join({number.en, what}), Agreement::kPlural, n->classes);
   }
   const Noun* n = find_zh(kNouns, zh);
@@ -532,7 +534,8 @@ std::optional<NounPhrase> parse_noun_phrase(std::string_view zh) {
     return make_phrase(NounPhrase::kBare, join({"the", n->singular}), Agreement::kThirdSingular, n->classes);
   }
   // Any other bare noun is generic: plural if counted (猫 cats), else as it is (茶 tea).
-  if (n->plural.empty()) return make_phrase(NounPhrase::kBare, std::string(n->singular), Agreement::kThirdSingular, n->classes);
+  if (n->plural.empty())
+    return make_phrase(NounPhrase::kBare, std::string(n->singular), Agreement::kThirdSingular, n->classes);
   return make_phrase(NounPhrase::kBare, std::string(n->plural), Agreement::kPlural, n->classes);
 }
 
@@ -561,26 +564,24 @@ struct VerbGroup {
 VerbGroup conjugate(std::string_view base, std::string_view third, std::string_view past, Agreement agreement,
                     Tense tense, bool negated, bool question) {
   const bool singular = agreement == Agreement::kThirdSingular;
-  std::string_view aux, plain;
-  switch (tense) {
-    case Tense::kPresent: aux = singular ? "does" : "do", plain = singular ? third : base; break;
-    case Tense::kPast: aux = "did", plain = past; break;
-    case Tense::kFuture: aux = "will"; break;
-  }
+  // The auxiliary that carries the tense in questions and negations.
+  const std::string_view aux = tense == Tense::kPast     ? "did"
+                               : tense == Tense::kFuture ? "will"
+                               : singular                ? "does"
+                                                         : "do";
   if (question) return {std::string(aux), std::string(base)};
   if (negated) return {"", join({aux, "not", base})};
   if (tense == Tense::kFuture) return {"", join({aux, base})};
-  return {"", std::string(plain)};
+  if (tense == Tense::kPast) return {"", std::string(past)};
+  return {"", std::string(singular ? third : base)};
 }
 
 // "am", "is not", "were", "will be": the copula of adjective sentences.
 VerbGroup conjugate_be(Agreement agreement, Tense tense, bool negated, bool question) {
-  std::string_view form;
-  switch (tense) {
-    case Tense::kPresent: form = agreement == Agreement::kI ? "am" : agreement == Agreement::kThirdSingular ? "is" : "are"; break;
-    case Tense::kPast: form = agreement == Agreement::kPlural ? "were" : "was"; break;
-    case Tense::kFuture: form = "will"; break;
-  }
+  std::string_view form = "will";
+  if (tense == Tense::kPresent)
+    form = agreement == Agreement::kI ? "am" : agreement == Agreement::kThirdSingular ? "is" : "are";
+  if (tense == Tense::kPast) form = agreement == Agreement::kPlural ? "were" : "was";
   const std::string_view be = tense == Tense::kFuture ? "be" : "";
   if (question) return {std::string(form), std::string(be)};
   return {"", join({form, negated ? "not" : "", be})};
@@ -591,8 +592,8 @@ const Verb* find_verb(std::string_view zh, const std::optional<NounPhrase>& obje
   const Verb* found = nullptr;
   for (const Verb& v : kVerbs) {
     if (v.zh != zh) continue;
-    const bool fits = v.kind == VerbKind::kMotion || (object ? (object->classes & v.objects) != 0
-                                                             : v.objects == 0 || v.object_optional);
+    const bool fits = v.kind == VerbKind::kMotion ||
+                      (object ? (object->classes & v.objects) != 0 : v.objects == 0 || v.object_optional);
     if (!fits) continue;
     if (found != nullptr) throw std::logic_error("render_zh_en: two verb entries fit " + std::string(zh));
     found = &v;
@@ -674,7 +675,8 @@ Example render_adjective(const ZhEnClause& c, const NounPhrase& subject, const T
 Example render_catenative(const ZhEnClause& c, const NounPhrase& subject) {
   const Catenative* cat = find_zh(kCatenatives, c.verb);
   if (cat == nullptr) bad_clause("only 喜欢, 爱, 想 and 会 take a verb phrase", c.verb);
-  if (!c.time.empty() || !c.companion.empty()) bad_clause("喜欢, 爱, 想 and 会 take no time or companion", c.time + c.companion);
+  if (!c.time.empty() || !c.companion.empty())
+    bad_clause("喜欢, 爱, 想 and 会 take no time or companion", c.time + c.companion);
   if ((subject.classes & kPerson) == 0) bad_clause("a verb phrase after 喜欢, 爱, 想, 会 needs a person", c.subject);
   const VerbPhrase vp = verb_phrase(c.inner_verb, c.object, subject);
   const Verb& v = *vp.verb;
@@ -687,24 +689,33 @@ Example render_catenative(const ZhEnClause& c, const NounPhrase& subject) {
   }
   const Place* place = c.place.empty() ? nullptr : find_zh(kPlaces, c.place);
   const Transport* transport = c.transport.empty() ? nullptr : find_zh(kTransports, c.transport);
-  if (!c.place.empty() && (place == nullptr || v.kind == VerbKind::kMotion)) bad_clause("the place must be in the lexicon and not with 去", c.place);
-  if (!c.transport.empty() && (transport == nullptr || v.kind != VerbKind::kMotion)) bad_clause("a transport goes with 去, 来, 回家", c.transport);
+  if (!c.place.empty() && (place == nullptr || v.kind == VerbKind::kMotion))
+    bad_clause("the place must be in the lexicon and not with 去", c.place);
+  if (!c.transport.empty() && (transport == nullptr || v.kind != VerbKind::kMotion))
+    bad_clause("a transport goes with 去, 来, 回家", c.transport);
 
   const std::string source = c.subject + (c.negated ? "不" : "") + c.verb + (place ? "在" + c.place : c.transport) +
                              c.inner_verb + c.object + (c.question ? "吗" : "");
   VerbGroup group;
   std::string inner;
   switch (cat->complement) {
-    case Complement::kGerund: inner = v.ing; break;
-    case Complement::kInfinitive: inner = join({"to", v.base}); break;
-    case Complement::kModal: inner = v.base; break;
+    case Complement::kGerund:
+      inner = v.ing;
+      break;
+    case Complement::kInfinitive:
+      inner = join({"to", v.base});
+      break;
+    case Complement::kModal:
+      inner = v.base;
+      break;
   }
   if (cat->complement == Complement::kModal) {
     group = c.question ? VerbGroup{"can", ""} : VerbGroup{"", c.negated ? "cannot" : "can"};
   } else {
     group = conjugate(cat->base, cat->third, "", subject.agreement, Tense::kPresent, c.negated, c.question);
   }
-  const std::string tail = join({group.rest, inner, vp.object_en, transport ? transport->en : "", place ? place->at : ""});
+  const std::string tail =
+      join({group.rest, inner, vp.object_en, transport ? transport->en : "", place ? place->at : ""});
   if (c.question) return {source, join({group.front, subject.subject_en, tail, "?"})};
   return {source, join({subject.subject_en, tail})};
 }
@@ -734,7 +745,8 @@ Example render_action(const ZhEnClause& c, const NounPhrase& subject, const Verb
   const Tense tense = time ? time->tense : Tense::kPresent;
   if (c.negated && time && time->habitual) bad_clause("a habit (每天) is not negated", c.time);
   if (c.negated && vp.counted_object) bad_clause("a counted object goes only in a statement or question", c.object);
-  if (v.kind == VerbKind::kTransitive && c.object.empty() && !v.object_optional) bad_clause("this verb needs an object", c.verb);
+  if (v.kind == VerbKind::kTransitive && c.object.empty() && !v.object_optional)
+    bad_clause("this verb needs an object", c.verb);
   std::optional<NounPhrase> companion;
   if (!c.companion.empty()) {
     companion = noun_phrase(c.companion, "the companion");
@@ -744,8 +756,10 @@ Example render_action(const ZhEnClause& c, const NounPhrase& subject, const Verb
   }
   const Place* place = c.place.empty() ? nullptr : find_zh(kPlaces, c.place);
   const Transport* transport = c.transport.empty() ? nullptr : find_zh(kTransports, c.transport);
-  if (!c.place.empty() && (place == nullptr || v.kind == VerbKind::kMotion)) bad_clause("the place must be in the lexicon and not with 去", c.place);
-  if (!c.transport.empty() && (transport == nullptr || v.kind != VerbKind::kMotion)) bad_clause("a transport goes with 去, 来, 回家", c.transport);
+  if (!c.place.empty() && (place == nullptr || v.kind == VerbKind::kMotion))
+    bad_clause("the place must be in the lexicon and not with 去", c.place);
+  if (!c.transport.empty() && (transport == nullptr || v.kind != VerbKind::kMotion))
+    bad_clause("a transport goes with 去, 来, 回家", c.transport);
 
   const bool past_done = tense == Tense::kPast && !c.negated;
   const std::string_view negation = !c.negated ? "" : tense == Tense::kPast ? "没" : "不";
@@ -1021,7 +1035,8 @@ std::vector<Example> sample_zh_en(std::uint64_t seed, std::size_t count) {
 
 Dataset make_zh_en(std::uint64_t seed) {
   const Example seed_example = render_zh_en({.subject = "我", .verb = "爱", .inner_verb = "学习", .object = "编程"});
-  if (seed_example != kZhEnSeed) throw std::logic_error("make_zh_en: the seed sentence renders as " + seed_example.target);
+  if (seed_example != kZhEnSeed)
+    throw std::logic_error("make_zh_en: the seed sentence renders as " + seed_example.target);
   Generator gen(seed);
   ClauseSampler sampler(gen);
   ExampleSet set;

@@ -30,15 +30,15 @@ namespace focus::data {
 struct ZhEnClause {
   std::string subject = {};     // 我, 他们, 老师, 我的朋友, 这只猫 ...
   std::string time = {};        // 今天, 昨天, 明天, 每天 ...
-  bool negated = false;    // 不; 没 in the past and before 有
+  bool negated = false;         // 不; 没 in the past and before 有
   std::string companion = {};   // the X of 和X一起: 他, 我的朋友 ...
   std::string place = {};       // the P of 在P: 学校, 家 ...
   std::string transport = {};   // 坐火车, 骑自行车 ... (before 去, 来, 回家)
   std::string verb = {};        // 学习, 喜欢, 去, 游泳, or an adjective such as 累
   std::string inner_verb = {};  // after 喜欢, 爱, 想, 会: the verb of the phrase they take
   std::string object = {};      // 中文, 三本书, 老师的书, 他; after 去 / 来 a place: 北京
-  bool very = false;       // adjectives: 非常 (very) instead of the plain 很
-  bool question = false;   // 吗
+  bool very = false;            // adjectives: 非常 (very) instead of the plain 很
+  bool question = false;        // 吗
 };
 
 // The clause in Chinese (source) and English (target). Throws ValueError "render_zh_en: ..." for

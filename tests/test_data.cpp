@@ -15,9 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include <focus/data/tasks.h>
 #include <focus/data/dates.h>
 #include <focus/data/scan.h>
+#include <focus/data/tasks.h>
 #include <focus/data/zh_en.h>
 #include <focus/tensor/error.h>
 
@@ -106,7 +106,8 @@ TEST_CASE("data: SCAN interprets commands as the paper does") {
   CHECK(scan_actions("look thrice") == "I_LOOK I_LOOK I_LOOK");
   CHECK(scan_actions("run opposite right") == "I_TURN_RIGHT I_TURN_RIGHT I_RUN");
   CHECK(scan_actions("turn opposite left") == "I_TURN_LEFT I_TURN_LEFT");
-  CHECK(scan_actions("jump around left") == "I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP");
+  CHECK(scan_actions("jump around left") ==
+        "I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP I_TURN_LEFT I_JUMP");
   CHECK(scan_actions("turn around right") == "I_TURN_RIGHT I_TURN_RIGHT I_TURN_RIGHT I_TURN_RIGHT");
   CHECK(scan_actions("turn left twice") == "I_TURN_LEFT I_TURN_LEFT");
   CHECK(scan_actions("walk after run") == "I_RUN I_WALK");
@@ -124,7 +125,8 @@ TEST_CASE("data: SCAN rejects commands outside the grammar") {
         "scan_actions: a verb phrase starts with walk, look, run, jump or turn; got 'fly'");
   CHECK(error_of<ValueError>([] { (void)scan_actions("walk and run and jump"); }) ==
         "scan_actions: a command has at most one 'and' or 'after'; got 'walk and run and jump'");
-  CHECK(error_of<ValueError>([] { (void)scan_actions("walk up"); }) == "scan_actions: a direction is left or right; got 'walk up'");
+  CHECK(error_of<ValueError>([] { (void)scan_actions("walk up"); }) ==
+        "scan_actions: a direction is left or right; got 'walk up'");
   CHECK(error_of<ValueError>([] { (void)scan_actions(""); }) == "scan_actions: a verb phrase is 1 to 3 words; got ''");
 }
 
@@ -175,7 +177,8 @@ TEST_CASE("data: zh-en sentences are unsegmented Chinese and lowercase English")
   const Dataset& d = task("zh-en");
   for (const auto* split : {&d.train, &d.valid, &d.test}) {
     for (const Example& e : *split) {
-      const bool ascii_free = std::none_of(e.source.begin(), e.source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+      const bool ascii_free =
+          std::none_of(e.source.begin(), e.source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
       const bool english = std::all_of(e.target.begin(), e.target.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || c == ' ' || c == '\'' || c == '?';
       });
@@ -201,8 +204,8 @@ TEST_CASE("data: zh-en gives each Chinese sentence one translation") {
 }
 
 TEST_CASE("data: zh-en moves time and place after the object") {
-  check_render({.subject = "我", .time = "今天", .place = "学校", .verb = "学习", .object = "中文"}, "我今天在学校学习中文",
-               "i study chinese at school today");
+  check_render({.subject = "我", .time = "今天", .place = "学校", .verb = "学习", .object = "中文"},
+               "我今天在学校学习中文", "i study chinese at school today");
   check_render({.subject = "我们", .time = "每天", .place = "公园", .verb = "跑步"}, "我们每天在公园跑步",
                "we run in the park every day");
   check_render({.subject = "我", .time = "明天", .transport = "坐火车", .verb = "去", .object = "北京"},
@@ -213,7 +216,8 @@ TEST_CASE("data: zh-en moves time and place after the object") {
   check_render({.subject = "他们", .time = "昨天", .verb = "吃", .object = "两个苹果"}, "他们昨天吃了两个苹果",
                "they ate two apples yesterday");
   check_render({.subject = "我", .time = "昨天晚上", .verb = "游泳"}, "我昨天晚上游泳了", "i swam last night");
-  check_render({.subject = "她", .time = "去年", .verb = "去", .object = "美国"}, "她去年去了美国", "she went to america last year");
+  check_render({.subject = "她", .time = "去年", .verb = "去", .object = "美国"}, "她去年去了美国",
+               "she went to america last year");
 }
 
 TEST_CASE("data: zh-en possessives with 的") {
@@ -242,25 +246,31 @@ TEST_CASE("data: zh-en measure words and English plurals") {
 
 TEST_CASE("data: zh-en questions with 吗") {
   check_render({.subject = "你", .verb = "喜欢", .object = "猫", .question = true}, "你喜欢猫吗", "do you like cats ?");
-  check_render({.subject = "他", .verb = "喜欢", .object = "猫", .question = true}, "他喜欢猫吗", "does he like cats ?");
+  check_render({.subject = "他", .verb = "喜欢", .object = "猫", .question = true}, "他喜欢猫吗",
+               "does he like cats ?");
   check_render({.subject = "你", .time = "昨天", .verb = "游泳", .question = true}, "你昨天游泳了吗",
                "did you swim yesterday ?");
   check_render({.subject = "他", .time = "明天", .verb = "去", .object = "北京", .question = true}, "他明天去北京吗",
                "will he go to beijing tomorrow ?");
-  check_render({.subject = "他们", .time = "昨天", .verb = "忙", .question = true}, "他们昨天忙吗", "were they busy yesterday ?");
+  check_render({.subject = "他们", .time = "昨天", .verb = "忙", .question = true}, "他们昨天忙吗",
+               "were they busy yesterday ?");
   check_render({.subject = "你", .verb = "会", .inner_verb = "说", .object = "中文", .question = true}, "你会说中文吗",
                "can you speak chinese ?");
 }
 
 TEST_CASE("data: zh-en negation with 不 and 没") {
   check_render({.subject = "我", .negated = true, .verb = "喜欢", .object = "猫"}, "我不喜欢猫", "i do not like cats");
-  check_render({.subject = "他", .negated = true, .verb = "喜欢", .object = "猫"}, "他不喜欢猫", "he does not like cats");
-  check_render({.subject = "她", .negated = true, .verb = "喜欢", .object = "狗"}, "她不喜欢狗", "she does not like dogs");
+  check_render({.subject = "他", .negated = true, .verb = "喜欢", .object = "猫"}, "他不喜欢猫",
+               "he does not like cats");
+  check_render({.subject = "她", .negated = true, .verb = "喜欢", .object = "狗"}, "她不喜欢狗",
+               "she does not like dogs");
   check_render({.subject = "我", .time = "昨天", .negated = true, .verb = "去", .object = "学校"}, "我昨天没去学校",
                "i did not go to school yesterday");
   check_render({.subject = "她", .negated = true, .verb = "有", .object = "钱"}, "她没有钱", "she does not have money");
-  check_render({.subject = "我", .time = "明天", .negated = true, .verb = "工作"}, "我明天不工作", "i will not work tomorrow");
-  check_render({.subject = "我", .time = "明天", .negated = true, .verb = "忙"}, "我明天不忙", "i will not be busy tomorrow");
+  check_render({.subject = "我", .time = "明天", .negated = true, .verb = "工作"}, "我明天不工作",
+               "i will not work tomorrow");
+  check_render({.subject = "我", .time = "明天", .negated = true, .verb = "忙"}, "我明天不忙",
+               "i will not be busy tomorrow");
   check_render({.subject = "她", .negated = true, .verb = "会", .inner_verb = "游泳"}, "她不会游泳", "she cannot swim");
 }
 
@@ -277,8 +287,10 @@ TEST_CASE("data: zh-en verbs agree with their subjects") {
 TEST_CASE("data: zh-en verbs that take a verb phrase") {
   check_render({.subject = "我", .verb = "爱", .inner_verb = "学习", .object = "编程"}, "我爱学习编程",
                "i love learning programming");
-  check_render({.subject = "我", .verb = "爱", .inner_verb = "吃", .object = "苹果"}, "我爱吃苹果", "i love eating apples");
-  check_render({.subject = "他", .verb = "想", .inner_verb = "去", .object = "北京"}, "他想去北京", "he wants to go to beijing");
+  check_render({.subject = "我", .verb = "爱", .inner_verb = "吃", .object = "苹果"}, "我爱吃苹果",
+               "i love eating apples");
+  check_render({.subject = "他", .verb = "想", .inner_verb = "去", .object = "北京"}, "他想去北京",
+               "he wants to go to beijing");
   check_render({.subject = "我", .place = "家", .verb = "喜欢", .inner_verb = "看", .object = "书"}, "我喜欢在家看书",
                "i like reading books at home");
   check_render({.subject = "她", .negated = true, .verb = "想", .inner_verb = "回家"}, "她不想回家",
@@ -289,24 +301,39 @@ TEST_CASE("data: zh-en rejects what the grammar does not make") {
   const auto rule = [](const ZhEnClause& c) { return error_of<ValueError>([&] { (void)render_zh_en(c); }); };
   CHECK(rule({.subject = "我", .time = "昨天", .verb = "喜欢", .object = "猫"}) ==
         "render_zh_en: a state verb takes no time, place, companion or transport; got '喜欢'");
-  CHECK(rule({.subject = "我", .verb = "飞"}) == "render_zh_en: the verb must be in the lexicon and fit its object; got '飞'");
-  CHECK(rule({.subject = "我", .verb = "喜欢", .object = "我"}) == "render_zh_en: a pronoun object must differ from the subject; got '我'");
+  CHECK(rule({.subject = "我", .verb = "飞"}) ==
+        "render_zh_en: the verb must be in the lexicon and fit its object; got '飞'");
+  CHECK(rule({.subject = "我", .verb = "喜欢", .object = "我"}) ==
+        "render_zh_en: a pronoun object must differ from the subject; got '我'");
   CHECK(rule({.subject = "我", .place = "学校", .verb = "去", .object = "北京"}) ==
         "render_zh_en: the place must be in the lexicon and not with 去; got '学校'");
-  CHECK(rule({.subject = "他", .time = "昨天", .verb = "高"}) == "render_zh_en: a lasting quality takes no time phrase; got '昨天高'");
-  CHECK(rule({.subject = "我", .verb = "会", .inner_verb = "睡觉"}) == "render_zh_en: 会 takes a skill alone (会游泳, 会说中文); got '睡觉'");
+  CHECK(rule({.subject = "他", .time = "昨天", .verb = "高"}) ==
+        "render_zh_en: a lasting quality takes no time phrase; got '昨天高'");
+  CHECK(rule({.subject = "我", .verb = "会", .inner_verb = "睡觉"}) ==
+        "render_zh_en: 会 takes a skill alone (会游泳, 会说中文); got '睡觉'");
 }
 
 // ---- dates ---------------------------------------------------------------------------------------
 
 TEST_CASE("data: dates are written in each format as documented") {
   const std::chrono::year_month_day d = 1998y / 3 / 3;  // a Tuesday
-  const std::vector<std::string> expected = {
-      "tuesday, 3 march 1998", "mar 3rd, 1998",         "3/3/98",           "03.03.1998",
-      "march 3, 1998",         "3 mar 98",              "1998/03/03",       "tue, mar 3, 1998",
-      "3 march 1998",          "the 3rd of march, 1998", "03/03/1998",      "3.3.98",
-      "tuesday march 3 1998",  "03-mar-1998",           "march 3rd, 1998",  "tuesday, march 3, 1998",
-      "tue 3 mar 98"};
+  const std::vector<std::string> expected = {"tuesday, 3 march 1998",
+                                             "mar 3rd, 1998",
+                                             "3/3/98",
+                                             "03.03.1998",
+                                             "march 3, 1998",
+                                             "3 mar 98",
+                                             "1998/03/03",
+                                             "tue, mar 3, 1998",
+                                             "3 march 1998",
+                                             "the 3rd of march, 1998",
+                                             "03/03/1998",
+                                             "3.3.98",
+                                             "tuesday march 3 1998",
+                                             "03-mar-1998",
+                                             "march 3rd, 1998",
+                                             "tuesday, march 3, 1998",
+                                             "tue 3 mar 98"};
   REQUIRE(date_formats().size() == expected.size());
   for (std::size_t f = 0; f < expected.size(); ++f) CHECK(format_date(d, f) == expected[f]);
   CHECK(iso_date(d) == "1998-03-03");
@@ -329,16 +356,25 @@ TEST_CASE("data: dates use the real weekday, month-first slashes, day-first dots
   CHECK(format_date(2049y / 12 / 31, 5) == "31 dec 49");
   CHECK(format_date(2000y / 6 / 5, 11) == "5.6.00");
   // Ordinals.
-  for (auto [day, text] : std::vector<std::pair<unsigned, std::string>>{
-           {1, "1st"}, {2, "2nd"}, {3, "3rd"}, {4, "4th"}, {11, "11th"}, {12, "12th"}, {13, "13th"},
-           {21, "21st"}, {22, "22nd"}, {23, "23rd"}, {31, "31st"}}) {
+  for (auto [day, text] : std::vector<std::pair<unsigned, std::string>>{{1, "1st"},
+                                                                        {2, "2nd"},
+                                                                        {3, "3rd"},
+                                                                        {4, "4th"},
+                                                                        {11, "11th"},
+                                                                        {12, "12th"},
+                                                                        {13, "13th"},
+                                                                        {21, "21st"},
+                                                                        {22, "22nd"},
+                                                                        {23, "23rd"},
+                                                                        {31, "31st"}}) {
     CHECK(format_date(std::chrono::year_month_day{2001y / 1 / day}, 14) == "january " + text + ", 2001");
   }
   CHECK(error_of<ValueError>([] { (void)format_date(1949y / 12 / 31, 0); }) ==
         "format_date: date must be a valid day in 1950..2049; got 1949-12-31");
   CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 29, 0); }) ==
         "format_date: date must be a valid day in 1950..2049; got 2001-02-29");
-  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 28, 17); }) == "format_date: format must be in [0, 17); got 17");
+  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 28, 17); }) ==
+        "format_date: format must be in [0, 17); got 17");
 }
 
 TEST_CASE("data: dates task: sizes, unique sources, every source means its target") {
@@ -356,7 +392,8 @@ TEST_CASE("data: dates task: sizes, unique sources, every source means its targe
     const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{day}};
     REQUIRE(iso_date(date) == e.target);
     std::string lower = e.source;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
     bool found = false;
     for (std::size_t f = 0; f < date_formats().size() && !found; ++f) found = format_date(date, f) == lower;
     if (!found) FAIL(e.source << " -> " << e.target);
@@ -396,11 +433,15 @@ TEST_CASE("data: make_task names its tasks and rejects others") {
 // ---- reading files -------------------------------------------------------------------------------
 
 TEST_CASE("data: parse_examples reads tab-separated pairs") {
-  const std::vector<Example> e = parse_examples("我爱学习编程\ti love learning programming\n\n  \n你好\thello\r\n", "x.tsv");
+  const std::vector<Example> e =
+      parse_examples("我爱学习编程\ti love learning programming\n\n  \n你好\thello\r\n", "x.tsv");
   CHECK(e == std::vector<Example>{{"我爱学习编程", "i love learning programming"}, {"你好", "hello"}});
   // Spaces inside a field are kept; a line starting "IN: " is still TSV when others are not SCAN.
   CHECK(parse_examples("IN: a\tb c\n", "x") == std::vector<Example>{{"IN: a", "b c"}});
   CHECK(parse_examples("a\tb", "x").size() == 1);  // no final line feed
+  CHECK(parse_examples("\xEF\xBB\xBF"
+                       "a\tb\n",
+                       "x") == std::vector<Example>{{"a", "b"}});  // byte order mark
 }
 
 TEST_CASE("data: parse_examples reads SCAN's IN/OUT lines") {
@@ -410,7 +451,9 @@ TEST_CASE("data: parse_examples reads SCAN's IN/OUT lines") {
 }
 
 TEST_CASE("data: parse_examples reports each malformed input with its line") {
-  const auto error = [](std::string_view text) { return error_of<FormatError>([&] { (void)parse_examples(text, "data.tsv"); }); };
+  const auto error = [](std::string_view text) {
+    return error_of<FormatError>([&] { (void)parse_examples(text, "data.tsv"); });
+  };
   std::string sixteen;
   for (int i = 0; i < 16; ++i) sixteen += "a\tb\n";
   CHECK(error(sixteen + "a\tb\tc\n") == "read_examples: data.tsv:17: expected 'source<TAB>target'; got 3 fields");
@@ -418,21 +461,27 @@ TEST_CASE("data: parse_examples reports each malformed input with its line") {
   CHECK(error("a\tb\n\tb\n") == "read_examples: data.tsv:2: the source must not be empty; got '\\tb'");
   CHECK(error("a\tb\nc\t  \n") == "read_examples: data.tsv:2: the target must not be empty; got 'c\\t  '");
   CHECK(error("a\tb\nc\xff\td\n") == "read_examples: data.tsv:2: text must be valid UTF-8; got byte 0xff at column 2");
-  CHECK(error("a\tb\n" + std::string(10'001, 'x')) == "read_examples: data.tsv:2: lines must be at most 10000 bytes; got 10001");
+  CHECK(error("a\tb\n" + std::string(10'001, 'x')) ==
+        "read_examples: data.tsv:2: lines must be at most 10000 bytes; got 10001");
   CHECK(error("") == "read_examples: data.tsv: no examples; got an empty file");
   CHECK(error("\n  \r\n") == "read_examples: data.tsv: no examples; got only blank lines");
-  CHECK(error("IN:  OUT: I_JUMP\n") == "read_examples: data.tsv:1: the command after 'IN: ' must not be empty; got 'IN:  OUT: I_JUMP'");
-  CHECK(error("IN: OUT: I_JUMP\n") == "read_examples: data.tsv:1: the command after 'IN: ' must not be empty; got 'IN: OUT: I_JUMP'");
-  CHECK(error("IN: jump OUT: \n") == "read_examples: data.tsv:1: the actions after ' OUT: ' must not be empty; got 'IN: jump OUT: '");
+  CHECK(error("IN:  OUT: I_JUMP\n") ==
+        "read_examples: data.tsv:1: the command after 'IN: ' must not be empty; got 'IN:  OUT: I_JUMP'");
+  CHECK(error("IN: OUT: I_JUMP\n") ==
+        "read_examples: data.tsv:1: the command after 'IN: ' must not be empty; got 'IN: OUT: I_JUMP'");
+  CHECK(error("IN: jump OUT: \n") ==
+        "read_examples: data.tsv:1: the actions after ' OUT: ' must not be empty; got 'IN: jump OUT: '");
   // One line that is not SCAN makes the file TSV, and the SCAN lines are then malformed.
-  CHECK(error("IN: jump OUT: I_JUMP\nwalk\tI_WALK\n") == "read_examples: data.tsv:1: expected 'source<TAB>target'; got 1 fields");
+  CHECK(error("IN: jump OUT: I_JUMP\nwalk\tI_WALK\n") ==
+        "read_examples: data.tsv:1: expected 'source<TAB>target'; got 1 fields");
 }
 
 TEST_CASE("data: read_examples names a file it cannot read") {
   CHECK(error_of<FormatError>([] { (void)read_examples("/nonexistent/data.tsv"); }) ==
         "read_examples: /nonexistent/data.tsv: cannot open file: No such file or directory");
   const std::string dir = corpus_dir().string();
-  CHECK(error_of<FormatError>([&] { (void)read_examples(dir); }) == "read_examples: " + dir + ": cannot open file: it is a directory");
+  CHECK(error_of<FormatError>([&] { (void)read_examples(dir); }) ==
+        "read_examples: " + dir + ": cannot open file: it is a directory");
 }
 
 TEST_CASE("data: the data seed corpus reads or fails as its file name says") {

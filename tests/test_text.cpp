@@ -89,15 +89,22 @@ TEST_CASE("text: detokenize joins CJK without spaces and attaches punctuation") 
 }
 
 TEST_CASE("text: invalid UTF-8 throws FormatError naming the byte offset") {
-  CHECK(format_error([] { (void)tokenize("ab\xff"); }) == "tokenize: text must be valid UTF-8; got byte 0xff at offset 2");
+  CHECK(format_error([] { (void)tokenize("ab\xff"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0xff at offset 2");
   // A stray continuation byte, an overlong "/", a surrogate, a truncated 3-byte sequence, a
   // code point above U+10FFFF.
-  CHECK(format_error([] { (void)tokenize("我\x80"); }) == "tokenize: text must be valid UTF-8; got byte 0x80 at offset 3");
-  CHECK(format_error([] { (void)tokenize("a\xc0\xaf"); }) == "tokenize: text must be valid UTF-8; got byte 0xc0 at offset 1");
-  CHECK(format_error([] { (void)tokenize("\xed\xa0\x80"); }) == "tokenize: text must be valid UTF-8; got byte 0xed at offset 0");
-  CHECK(format_error([] { (void)tokenize("ok \xe4\xb8"); }) == "tokenize: text must be valid UTF-8; got byte 0xe4 at offset 3");
-  CHECK(format_error([] { (void)tokenize("\xf4\x90\x80\x80"); }) == "tokenize: text must be valid UTF-8; got byte 0xf4 at offset 0");
-  CHECK(format_error([] { (void)tokenize_chars("x\xfe"); }) == "tokenize_chars: text must be valid UTF-8; got byte 0xfe at offset 1");
+  CHECK(format_error([] { (void)tokenize("我\x80"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0x80 at offset 3");
+  CHECK(format_error([] { (void)tokenize("a\xc0\xaf"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0xc0 at offset 1");
+  CHECK(format_error([] { (void)tokenize("\xed\xa0\x80"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0xed at offset 0");
+  CHECK(format_error([] { (void)tokenize("ok \xe4\xb8"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0xe4 at offset 3");
+  CHECK(format_error([] { (void)tokenize("\xf4\x90\x80\x80"); }) ==
+        "tokenize: text must be valid UTF-8; got byte 0xf4 at offset 0");
+  CHECK(format_error([] { (void)tokenize_chars("x\xfe"); }) ==
+        "tokenize_chars: text must be valid UTF-8; got byte 0xfe at offset 1");
   // The largest valid code point and a 4-byte character are fine.
   CHECK(tokenize("\xf4\x8f\xbf\xbf").size() == 1);
   CHECK(tokenize("𠀀") == Tokens{"𠀀"});  // U+20000, CJK extension B
@@ -145,8 +152,9 @@ TEST_CASE("text: vocab build rejects bad arguments") {
     return "";
   };
   CHECK(value_error([] { (void)Vocab::build({{"a"}}, 0); }) == "Vocab::build: min_freq must be at least 1; got 0");
-  CHECK(value_error([] { (void)Vocab::build({{"a"}, {"b", ""}}); }) ==
-        "Vocab::build: tokens must not be empty; got \"\" in sentence 1, position 1");
+  CHECK(value_error([] {
+          (void)Vocab::build({{"a"}, {"b", ""}});
+        }) == "Vocab::build: tokens must not be empty; got \"\" in sentence 1, position 1");
   CHECK(value_error([] { (void)Vocab::build({{"a\xff"}}); }) ==
         "Vocab::build: tokens must be valid UTF-8; got \"a\\xff\" in sentence 0, position 0");
 }
@@ -210,8 +218,10 @@ TEST_CASE("text: vocab deserialize accepts CRLF and one final line feed") {
 
 TEST_CASE("text: each corrupt vocab is rejected with its message") {
   const std::string specials = "<pad>\n<bos>\n<eos>\n<unk>\n";
-  CHECK(deserialize_error("") == "Vocab::deserialize: vocab.txt: a vocab must hold at least the 4 special tokens; got an empty text");
-  CHECK(deserialize_error("<pad>\n<bos>") == "Vocab::deserialize: vocab.txt: a vocab must hold at least the 4 special tokens; got 2");
+  CHECK(deserialize_error("") ==
+        "Vocab::deserialize: vocab.txt: a vocab must hold at least the 4 special tokens; got an empty text");
+  CHECK(deserialize_error("<pad>\n<bos>") ==
+        "Vocab::deserialize: vocab.txt: a vocab must hold at least the 4 special tokens; got 2");
   CHECK(deserialize_error("cat\n<pad>\n<bos>\n<eos>\n<unk>") ==
         "Vocab::deserialize: vocab.txt: line 1: the first four tokens must be <pad>, <bos>, <eos>, <unk> in that "
         "order; got \"cat\" where <pad> belongs");
@@ -224,7 +234,8 @@ TEST_CASE("text: each corrupt vocab is rejected with its message") {
         "Vocab::deserialize: vocab.txt: line 5: tokens must be unique; got \"<eos>\" again (first on line 3)");
   CHECK(deserialize_error(specials + "cat\n\ndog") ==
         "Vocab::deserialize: vocab.txt: line 6: tokens must not be empty; got an empty line");
-  CHECK(deserialize_error("\n") == "Vocab::deserialize: vocab.txt: line 1: tokens must not be empty; got an empty line");
+  CHECK(deserialize_error("\n") ==
+        "Vocab::deserialize: vocab.txt: line 1: tokens must not be empty; got an empty line");
   CHECK(deserialize_error(specials + "cat\n\n") ==
         "Vocab::deserialize: vocab.txt: line 6: tokens must not be empty; got an empty line");
   CHECK(deserialize_error(specials + "tab\\there") ==
@@ -247,7 +258,8 @@ TEST_CASE("text: a vocab holds at most a million tokens") {
   // The lines are counted before any is read, so their content does not matter.
   std::string text = "<pad>\n<bos>\n<eos>\n<unk>";
   for (std::int64_t i = 4; i <= Vocab::kMaxSize; ++i) text += "\nx";
-  CHECK(deserialize_error(text) == "Vocab::deserialize: vocab.txt: a vocab holds at most 1000000 tokens; got 1000001 lines");
+  CHECK(deserialize_error(text) ==
+        "Vocab::deserialize: vocab.txt: a vocab holds at most 1000000 tokens; got 1000001 lines");
   text.resize(text.size() - 2);  // exactly a million lines, all but the specials the same
   CHECK(deserialize_error(text) ==
         "Vocab::deserialize: vocab.txt: line 6: tokens must be unique; got \"x\" again (first on line 5)");

@@ -19,7 +19,9 @@ void check_utf8(std::string_view s, const char* op) {
 constexpr std::string_view kSplitPunctuation = ",.?!;:'\"()";
 constexpr std::string_view kClosingPunctuation = ",.?!;:)";
 
-bool is_split_punctuation(char32_t cp) { return cp < 0x80 && kSplitPunctuation.find(static_cast<char>(cp)) != std::string_view::npos; }
+bool is_split_punctuation(char32_t cp) {
+  return cp < 0x80 && kSplitPunctuation.find(static_cast<char>(cp)) != std::string_view::npos;
+}
 
 // The code point of a token that is exactly one code point, or 0.
 char32_t single_code_point(std::string_view token) {
@@ -53,7 +55,8 @@ bool is_wordlike(std::string_view token) {
 
 // What follows the apostrophe of a contraction or possessive: teacher's, isn't, we're, i'm.
 bool is_clitic(std::string_view token) {
-  return token == "s" || token == "t" || token == "re" || token == "ve" || token == "ll" || token == "d" || token == "m";
+  return token == "s" || token == "t" || token == "re" || token == "ve" || token == "ll" || token == "d" ||
+         token == "m";
 }
 
 }  // namespace
@@ -93,8 +96,8 @@ std::string detokenize(const std::vector<std::string>& tokens) {
     const std::string& token = tokens[i];
     const bool cjk = all_cjk(token);
     const bool prev_cjk = i > 0 && all_cjk(tokens[i - 1]);
-    const bool apostrophe = token == "'" && i > 0 && i + 1 < tokens.size() && is_wordlike(tokens[i - 1]) &&
-                            !prev_cjk && is_clitic(tokens[i + 1]);
+    const bool apostrophe = token == "'" && i > 0 && i + 1 < tokens.size() && is_wordlike(tokens[i - 1]) && !prev_cjk &&
+                            is_clitic(tokens[i + 1]);
     const bool quote = !apostrophe && (token == "\"" || token == "'");
     bool space = !out.empty() && !glue_next;
     if (cjk && prev_cjk) space = false;

@@ -54,8 +54,8 @@ Vocab Vocab::build(const std::vector<std::vector<std::string>>& sentences, int m
   for (std::size_t s = 0; s < sentences.size(); ++s) {
     for (std::size_t t = 0; t < sentences[s].size(); ++t) {
       const std::string& token = sentences[s][t];
-      const std::string where = "; got " + quoted(token) + " in sentence " + std::to_string(s) + ", position " +
-                                std::to_string(t);
+      const std::string where =
+          "; got " + quoted(token) + " in sentence " + std::to_string(s) + ", position " + std::to_string(t);
       if (token.empty()) throw ValueError("Vocab::build: tokens must not be empty" + where);
       if (find_invalid_utf8(token) != std::string::npos) {
         throw ValueError("Vocab::build: tokens must be valid UTF-8" + where);
@@ -138,7 +138,8 @@ Vocab Vocab::deserialize(std::string_view text, const std::string& source) {
                       std::to_string(text.size()));
   }
   if (const std::size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
-    const auto line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    const auto line =
+        1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
     fail_at(line, "text must be valid UTF-8; got byte " + hex_byte(static_cast<unsigned char>(text[bad])) +
                       " at offset " + std::to_string(bad));
   }
@@ -179,7 +180,8 @@ Vocab Vocab::deserialize(std::string_view text, const std::string& source) {
         token += '\r';
       } else {
         const std::size_t length = std::max<std::size_t>(1, utf8_sequence_length(raw, i));
-        fail_at(line, "escapes must be \\\\, \\n or \\r; got " + quoted(std::string("\\") + std::string(raw.substr(i, length))));
+        fail_at(line, "escapes must be \\\\, \\n or \\r; got " +
+                          quoted(std::string("\\") + std::string(raw.substr(i, length))));
       }
     }
 

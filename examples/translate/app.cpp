@@ -47,7 +47,7 @@ std::vector<std::string> tokens_of(const std::string& text, bool char_level) {
     if (c >= 0xF0) n = 4;
     else if (c >= 0xE0) n = 3;
     else if (c >= 0xC0) n = 2;
-    if (i + n > text.size()) throw FormatError("translate: invalid UTF-8 in '" + text + "'");
+    if (i + n > text.size()) throw FormatError("invalid UTF-8 in '" + text + "'");
     const std::string ch = text.substr(i, n);
     out.push_back(ch == " " ? kSpace : ch);
     i += n;
@@ -219,8 +219,8 @@ int train_command(cli::Args& args) {
   if (!(lr > 0)) throw cli::UsageError("--lr must be positive");
   if (!(smoothing >= 0 && smoothing < 1)) throw cli::UsageError("--label-smoothing must be in [0, 1)");
   if (!(clip >= 0)) throw cli::UsageError("--clip must be >= 0");
-  if (corpus.train.empty()) throw FormatError("translate: the training set is empty");
-  if (corpus.test.empty()) throw FormatError("translate: the test set is empty");
+  if (corpus.train.empty()) throw FormatError("the training set is empty");
+  if (corpus.test.empty()) throw FormatError("the test set is empty");
   if (threads > 0) set_num_threads(static_cast<int>(threads));
   manual_seed(static_cast<std::uint64_t>(seed));
 
@@ -341,7 +341,7 @@ int train_command(cli::Args& args) {
     const Tensor loss = cross_entropy(logits.reshape({-1, mc.tgt_vocab}), b.tgt_out.reshape({-1}), ce);
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value))
-      throw ValueError("translate: the training loss is not finite (" + std::to_string(loss_value) + ") at step " +
+      throw ValueError("the training loss is not finite (" + std::to_string(loss_value) + ") at step " +
                        std::to_string(st.step + 1) + "; lower --lr or raise --warmup");
     opt.zero_grad();
     loss.backward();
@@ -409,7 +409,7 @@ int eval_command(cli::Args& args) {
   args.finish();
   if (load.empty()) throw cli::UsageError("eval needs --load PATH");
   if (threads > 0) set_num_threads(static_cast<int>(threads));
-  if (corpus.test.empty()) throw FormatError("translate: the test set is empty");
+  if (corpus.test.empty()) throw FormatError("the test set is empty");
   const TensorFile file = io::load_safetensors(load);
   Checkpoint ck = Checkpoint::from_file(file, load);
   Translator model(ck.config);
@@ -449,12 +449,12 @@ int run_command(cli::Args& args) {
   std::vector<std::vector<std::int64_t>> sources;
   for (std::size_t i = 0; i < sentences.size(); ++i) {
     const auto tokens = tokens_of(sentences[i], ck.char_level);
-    if (tokens.empty()) throw FormatError("translate: sentence " + std::to_string(i + 1) + " is empty");
+    if (tokens.empty()) throw FormatError("sentence " + std::to_string(i + 1) + " is empty");
     for (const auto& t : tokens)
       if (!ck.src_vocab.contains(t))
-        throw FormatError("translate: sentence " + std::to_string(i + 1) + ": unknown token '" + t + "'");
+        throw FormatError("sentence " + std::to_string(i + 1) + ": unknown token '" + t + "'");
     if (static_cast<std::int64_t>(tokens.size()) > ck.config.max_len)
-      throw FormatError("translate: sentence " + std::to_string(i + 1) + " has " + std::to_string(tokens.size()) +
+      throw FormatError("sentence " + std::to_string(i + 1) + " has " + std::to_string(tokens.size()) +
                         " tokens; the model allows " + std::to_string(ck.config.max_len));
     sources.push_back(ck.src_vocab.encode(tokens, false, false));
   }

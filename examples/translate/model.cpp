@@ -70,7 +70,7 @@ Translator::Translator(const ModelConfig& c) : Module("Translator"), config_(c) 
 Tensor Translator::embed(const nn::Embedding& table, const Tensor& ids, std::int64_t offset) const {
   const std::int64_t T = ids.size(1);
   if (offset + T > config_.max_len + 2)
-    throw ValueError("translate: sequence of " + std::to_string(offset + T) + " tokens is longer than the model allows (" +
+    throw ValueError("sequence of " + std::to_string(offset + T) + " tokens is longer than the model allows (" +
                      std::to_string(config_.max_len) + ")");
   return pos->forward(table.forward(ids) * std::sqrt(static_cast<double>(config_.d_model)), offset);
 }
