@@ -47,7 +47,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   // fn runs in the caller's grad mode, also for the numeric differences: a fn that calls grad()
   // itself (gradcheck of a first derivative, i.e. a second-derivative check) needs its graph.
   const Tensor y0 = fn(inputs);
-  check_floating("gradcheck (output)", y0);
+  check_dtype("gradcheck (output)", y0, kFloat64);
   const std::int64_t n_out = y0.numel();
 
   // Numeric Jacobians: numeric[c][j * n_out + k] = d y_k / d x_j for checked input c.

@@ -30,7 +30,9 @@ struct GradcheckResult {
 };
 
 // Checks d fn(inputs) / d inputs[i] for every input that requires grad. fn must be a pure
-// function of its inputs (same values in, same values out).
+// function of its inputs (same values in, same values out) returning float64. It runs in the
+// caller's grad mode, so fn may itself call grad(..., create_graph=true): gradcheck of such a fn
+// checks second derivatives.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
 

@@ -15,6 +15,12 @@ void begin_inplace(const char* op, const Tensor& t) {
                         ": in-place ops on a tensor that requires grad are not recorded; use the out-of-place "
                         "op, or wrap the update in NoGradGuard (as optimizers do); got shape " +
                         to_string(t.shape()));
+  // A broadcast view (stride 0) would have several of its elements written to one address.
+  for (int d = 0; d < t.dim(); ++d)
+    if (t.strides()[d] == 0 && t.shape()[d] > 1)
+      throw ValueError(std::string(op) + ": cannot write in place to a broadcast (expanded) tensor, whose elements " +
+                       "share memory; got shape=" + to_string(t.shape()) + ", strides=" + to_string(t.strides()) +
+                       " (clone it first)");
   t.storage()->bump_version(op);
 }
 

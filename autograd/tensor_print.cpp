@@ -45,20 +45,24 @@ std::string format_value(double v, DType dt, const Format& f) {
 void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<std::string>& cells, int d,
                std::int64_t base, const Strides& st, bool abbreviate, const Format& f, int indent) {
   const std::int64_t n = t.shape()[d];
+  const bool last = d + 1 == t.dim();
+  // Rows are separated by a newline, blocks of rows by a blank line, blocks of those by two...
+  const std::string sep =
+      last ? ", " : "," + std::string(std::max(1, t.dim() - d - 1), '\n') + std::string(indent + 1, ' ');
   os << '[';
   for (std::int64_t i = 0; i < n; ++i) {
     if (abbreviate && n > 2 * kEdge && i == kEdge) {
-      os << (d + 1 == t.dim() ? "..., " : "...,\n" + std::string(indent + 1, ' '));
+      os << (last ? " ..." : "...") << sep;  // within a row the ellipsis is padded like a number
       i = n - kEdge;
     }
     const std::int64_t off = base + i * st[d];
-    if (d + 1 == t.dim()) {
+    if (last) {
       const std::string& s = cells[off];
       os << std::string(f.width > static_cast<int>(s.size()) ? f.width - s.size() : 0, ' ') << s;
     } else {
       print_dim(os, t, cells, d + 1, off, st, abbreviate, f, indent + 1);
     }
-    if (i + 1 < n) os << (d + 1 == t.dim() ? ", " : ",\n" + std::string(t.dim() - d - 1 > 1 ? 1 : 0, '\n') + std::string(indent + 1, ' '));
+    if (i + 1 < n) os << sep;
   }
   os << ']';
 }
@@ -78,8 +82,10 @@ std::string Tensor::to_string() const {
       if (v != 0) min_abs = std::min(min_abs, std::abs(v));
       if (v != std::floor(v)) integral = false;
     }
-    f.integral = integral && max_abs < 1e8;
-    f.scientific = !f.integral && (max_abs >= 1e8 || (min_abs < 1e-4 && max_abs > 0));
+    // PyTorch's rule, on the nonzero finite magnitudes: scientific when they span more than
+    // 1000x, exceed 1e8, or (for non-whole values) go below 1e-4.
+    f.scientific = max_abs > 0 && (max_abs / min_abs > 1000 || max_abs > 1e8 || (!integral && min_abs < 1e-4));
+    f.integral = integral && !f.scientific;
   }
   std::vector<std::string> cells;  // every element formatted, row-major
   cells.reserve(numel());

@@ -10,9 +10,25 @@
 
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+// CHECK(a == b) on vectors prints their values on failure, not "{?}".
+namespace doctest {
+template <class T>
+struct StringMaker<std::vector<T>> {
+  static String convert(const std::vector<T>& v) {
+    std::ostringstream os;
+    os.precision(17);
+    os << '{';
+    for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << static_cast<T>(v[i]);
+    os << '}';
+    return os.str().c_str();
+  }
+};
+}  // namespace doctest
 
 namespace focus::testing {
 

@@ -195,6 +195,21 @@ TEST_CASE("autograd: hooks see the total gradient once and may replace it") {
   CHECK(vals(a.grad()) == std::vector<double>{20, 20});
   CHECK_ERROR(AutogradError, f64({1}).register_hook([](const Tensor& g) { return g; }), "register_hook",
               "does not require grad");
+  // A hook that returns a gradient of another shape is refused, not stored.
+  Tensor b = f64({1, 2}).requires_grad_();
+  b.register_hook([](const Tensor& g) { return sum(g); });
+  CHECK_ERROR(AutogradError, (b * 2.0).sum().backward(), "hook", "shape and dtype", "got [] float64 for [2] float64");
+  CHECK(!b.grad().defined());
+}
+
+TEST_CASE("autograd: set_grad checks shape and dtype") {
+  Tensor x = f64({1, 2}).requires_grad_();
+  x.set_grad(f64({3, 4}));
+  CHECK(vals(x.grad()) == std::vector<double>{3, 4});
+  (x * 1.0).sum().backward();  // accumulates onto what was set
+  CHECK(vals(x.grad()) == std::vector<double>{4, 5});
+  CHECK_ERROR(ShapeError, x.set_grad(f64({1})), "set_grad", "grad=[1]", "tensor=[2]");
+  CHECK_ERROR(DTypeError, x.set_grad(ones({2})), "set_grad", "grad=float32", "tensor=float64");
 }
 
 // ---- focus::grad and higher derivatives --------------------------------------------------------------
@@ -549,6 +564,43 @@ TEST_CASE("autograd: an op defined outside the library with record/save passes g
   CHECK_MESSAGE(r2.ok, r2.message);
 }
 
+TEST_CASE("autograd: several outputs and given output gradients, through backward and grad") {
+  Tensor x = f64({1, 2}).requires_grad_();
+  Tensor y1 = x * x, y2 = x * 3.0;
+  backward({y1, y2}, {f64({1, 1}), f64({2, 0})});
+  CHECK(vals(x.grad()) == std::vector<double>{2 + 6, 4 + 0});
+  Tensor h = x * 2.0;
+  Tensor z = h * h;
+  // z depends on h, and both are outputs: h's gradient is its own seed plus what flows from z.
+  const auto g = grad({z, h}, {x}, {f64({1, 1}), f64({1, 10})});
+  CHECK(vals(g[0]) == std::vector<double>{(2 * 2 + 1) * 2, (2 * 4 + 10) * 2});
+  CHECK_ERROR(ValueError, backward({x * 2.0}, {f64({1, 1}), f64({1, 1})}), "backward", "one entry per output",
+              "got 2 for 1");
+}
+
+TEST_CASE("autograd: a backward that returns a gradient of the wrong shape or count is named") {
+  Tensor x = f64({1, 2}).requires_grad_();
+  const Tensor wrong_shape = record("wrong_shape", kernel::clone(x), {x}, [](const Tensor& g) -> Grads { return {sum(g)}; });
+  CHECK_ERROR(ShapeError, wrong_shape.sum().backward(), "backward: wrong_shape:", "gradient shape must match",
+              "grad=[]", "tensor=[2]");
+  const Tensor wrong_count =
+      record("wrong_count", kernel::clone(x), {x}, [](const Tensor& g) -> Grads { return {g, g}; });
+  CHECK_ERROR(AutogradError, wrong_count.sum().backward(), "backward: wrong_count:", "returned 2 gradients for 1 inputs");
+  const Tensor wrong_dtype =
+      record("wrong_dtype", kernel::clone(x), {x}, [](const Tensor& g) -> Grads { return {g.to(kFloat32)}; });
+  CHECK_ERROR(DTypeError, wrong_dtype.sum().backward(), "backward: wrong_dtype:", "grad=float32", "tensor=float64");
+}
+
+TEST_CASE("autograd: record refuses an output that is an input or already recorded") {
+  Tensor x = f64({1, 2}).requires_grad_();
+  CHECK_ERROR(AutogradError, record("identity", x, {x}, [](const Tensor& g) -> Grads { return {g}; }), "record: identity:",
+              "one of the inputs");
+  CHECK(x.is_leaf());
+  Tensor y = x * 2.0;
+  CHECK_ERROR(AutogradError, record("again", y, {x}, [](const Tensor& g) -> Grads { return {g}; }), "record: again:",
+              "already has a grad_fn (mul)");
+}
+
 // ---- gradcheck itself ----------------------------------------------------------------------------------
 
 TEST_CASE("autograd: gradcheck fails a backward that is off by a factor 2, naming the values") {
@@ -585,4 +637,6 @@ TEST_CASE("autograd: gradcheck fails a backward that is off by a factor 2, namin
   CHECK_MESSAGE(nan.message.find("analytic=nan") != std::string::npos, nan.message);
   CHECK_ERROR(DTypeError, gradcheck([](const std::vector<Tensor>& in) { return in[0] * 2.0; }, {ones({2}).requires_grad_()}),
               "gradcheck", "float64", "float32");
+  CHECK_ERROR(DTypeError, gradcheck([](const std::vector<Tensor>& in) { return in[0].to(kFloat32); }, {x}),
+              "gradcheck (output)", "expected dtype float64", "got float32");
 }

@@ -355,3 +355,36 @@ TEST_CASE("elementwise: errors name the op, the rule and the dtypes or shapes") 
               "masked_fill", "mask must broadcast", "tensor=[3]", "mask=[2, 3]");
   CHECK_ERROR(ShapeError, ones({2}) < ones({3}), "lt", "a=[2]", "b=[3]");
 }
+
+TEST_CASE("elementwise: kernels agree with the reference on random layouts and broadcasts") {
+  Generator g(5);
+  auto random_operand = [&](const Shape& out) {
+    // Drop some leading dims and set some sizes to 1 (broadcast), then lay it out at random.
+    Shape s;
+    const int drop = static_cast<int>(g.below(out.size() + 1));
+    for (int i = drop; i < out.size(); ++i) s.push_back(g.below(3) == 0 ? 1 : out[i]);
+    Shape big = s;
+    for (auto& v : big) v += static_cast<std::int64_t>(g.below(2));  // room to slice
+    Tensor t = uniform(big, -1, 1, kFloat64, &g);
+    for (int i = 0; i < s.size(); ++i) t = t.narrow(i, big[i] - s[i], s[i]);
+    if (s.size() >= 2 && s[0] == s[1] && g.below(2)) t = t.transpose(0, 1);
+    if (g.below(3) == 0 && s.size() >= 1) t = t.unsqueeze(0).squeeze(0);
+    return t;
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    Shape out;
+    const int r = static_cast<int>(g.below(5));
+    for (int i = 0; i < r; ++i) out.push_back(1 + static_cast<std::int64_t>(g.below(4)));
+    const Tensor a = random_operand(out), b = random_operand(out);
+    CAPTURE(to_string(a.shape()));
+    CAPTURE(to_string(a.strides()));
+    CAPTURE(to_string(b.shape()));
+    CAPTURE(to_string(b.strides()));
+    check_close(a * b - a, ref_binary(a, b, [](double x, double y) { return x * y - x; }), 1e-15, "mul-sub:");
+    check_close(maximum(a, b), ref_binary(a, b, [](double x, double y) { return std::max(x, y); }), 0, "maximum:");
+    check_close(where(a > b, a, b), ref_binary(a, b, [](double x, double y) { return x > y ? x : y; }), 0, "where:");
+    check_close(exp(a), ref_unary(a, [](double x) { return std::exp(x); }), 1e-15, "exp:");
+    const Tensor lt32 = (a.to(kFloat32) < b.to(kFloat32)).to(kFloat64);
+    check_close(lt32, ref_binary(a, b, [](double x, double y) { return double(float(x) < float(y)); }), 0, "lt f32:");
+  }
+}

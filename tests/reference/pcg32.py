@@ -93,6 +93,8 @@ g = Pcg32(7)
 print("seed 7 below(7) x10:", [g.below(7) for _ in range(10)])
 g = Pcg32(7)
 print("seed 7 below(1000003) x5:", [g.below(1000003) for _ in range(5)])
+g = Pcg32(42)
+print("seed 42 below(2^32) x2:", [g.below(1 << 32) for _ in range(2)])
 g = Pcg32(3)
 perm = list(range(8))
 for i in range(7, 0, -1):  # Fisher-Yates from the end, as focus::randperm
