@@ -83,3 +83,18 @@ TEST_CASE("nn: initialisers use torch's bounds and apply by dotted name") {
   CHECK(nn::init::calculate_gain("tanh") == doctest::Approx(5.0 / 3.0));
   CHECK_THROWS_AS(nn::init::calculate_gain("swish"), ValueError);
 }
+
+TEST_CASE("nn: CrossEntropyLoss module matches torch with label smoothing and ignore_index") {
+  // torch: nn.CrossEntropyLoss(label_smoothing=0.1, ignore_index=0)(logits, [1, 0, 3]) with
+  // logits[i] = 2 sin(0.11 i + 0.5), shape [3, 4] (tests/reference/nn_layers_ref.py).
+  std::vector<double> v(12);
+  for (int i = 0; i < 12; ++i) v[i] = 2 * std::sin(0.11 * i + 0.5);
+  CrossEntropyOptions o;
+  o.label_smoothing = 0.1;
+  o.ignore_index = 0;
+  nn::CrossEntropyLoss loss(o);
+  const Tensor l = loss.forward(tensor(v, {3, 4}), tensor(std::vector<std::int64_t>{1, 0, 3}));
+  CHECK(l.item<double>() == doctest::Approx(1.4327476875062).epsilon(1e-12));
+  nn::MSELoss mse;
+  CHECK(mse.forward(tensor(std::vector<double>{1, 2}), tensor(std::vector<double>{0, 0})).item<double>() == 2.5);
+}
