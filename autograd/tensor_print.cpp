@@ -47,8 +47,11 @@ void print_dim(std::ostringstream& os, const Tensor& t, const std::vector<std::s
   const std::int64_t n = t.shape()[d];
   const bool last = d + 1 == t.dim();
   // Rows are separated by a newline, blocks of rows by a blank line, blocks of those by two...
-  const std::string sep =
-      last ? ", " : "," + std::string(std::max(1, t.dim() - d - 1), '\n') + std::string(indent + 1, ' ');
+  std::string sep = last ? ", " : ",";
+  if (!last) {  // appended, not concatenated: GCC 12 misreads "," + std::string(...) (-Wrestrict)
+    sep.append(static_cast<std::size_t>(std::max(1, t.dim() - d - 1)), '\n');
+    sep.append(static_cast<std::size_t>(indent + 1), ' ');
+  }
   os << '[';
   for (std::int64_t i = 0; i < n; ++i) {
     if (abbreviate && n > 2 * kEdge && i == kEdge) {
