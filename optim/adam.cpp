@@ -90,7 +90,8 @@ std::vector<std::string> Adam::buffer_names() const {
 void Adam::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
   if (state.buffers.empty())
     for (const auto& name : buffer_names()) state.buffers[name] = zeros(param.shape(), param.dtype());
-  const auto [beta1, beta2] = options_.betas;
+  // Named copies, not a structured binding: clang 14 cannot capture bindings in the lambda below.
+  const double beta1 = options_.betas.first, beta2 = options_.betas.second;
   const double t = static_cast<double>(state.step);
   const double bias_correction1 = 1 - std::pow(beta1, t);
   const double bias_correction2 = 1 - std::pow(beta2, t);
