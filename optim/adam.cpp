@@ -13,11 +13,6 @@ namespace focus::optim {
 
 namespace {
 
-std::string str(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // Scalars of one update, already in the parameter's element type (as torch casts its Python floats).
 template <class T>
@@ -75,8 +70,8 @@ Adam::Adam(std::string op, NamedParams params, AdamOptions options, bool decoupl
     : Optimizer(std::move(op)), options_(options), decoupled_weight_decay_(decoupled_weight_decay) {
   const auto [beta1, beta2] = options.betas;
   if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1))
-    throw ValueError(this->op() + ": betas must lie in [0, 1); got betas=(" + str(beta1) + ", " + str(beta2) + ")");
-  if (!(options.eps >= 0)) throw ValueError(this->op() + ": eps must be >= 0; got eps=" + str(options.eps));
+    throw ValueError(this->op() + ": betas must lie in [0, 1); got betas=(" + number_text(beta1) + ", " + number_text(beta2) + ")");
+  if (!(options.eps >= 0)) throw ValueError(this->op() + ": eps must be >= 0; got eps=" + number_text(options.eps));
   add_param_group({std::move(params), options.lr, options.weight_decay});
 }
 

@@ -13,11 +13,6 @@ namespace focus::optim {
 
 namespace {
 
-std::string str(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // ||g||_p of one gradient (p = inf: max |g|), accumulated in double.
 double grad_norm(const Tensor& grad, double p) {
@@ -72,9 +67,9 @@ double combine(const std::vector<double>& norms, double p) {
 }  // namespace
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
-  if (!(max_norm >= 0)) throw ValueError("clip_grad_norm: max_norm must be >= 0; got max_norm=" + str(max_norm));
+  if (!(max_norm >= 0)) throw ValueError("clip_grad_norm: max_norm must be >= 0; got max_norm=" + number_text(max_norm));
   if (!(norm_type > 0))
-    throw ValueError("clip_grad_norm: norm_type must be > 0 (inf allowed); got norm_type=" + str(norm_type));
+    throw ValueError("clip_grad_norm: norm_type must be > 0 (inf allowed); got norm_type=" + number_text(norm_type));
   std::vector<Tensor> grads;
   for (const auto& p : params)
     if (Tensor g = p.grad(); g.defined()) grads.push_back(g);

@@ -14,16 +14,17 @@
 
 namespace focus::optim {
 
+std::string number_text(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
 namespace {
 
 const std::string kPrefix = "optim.";
 const std::string kGroupPrefix = "param_groups.";
 
-std::string str(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 std::string quoted(const std::string& name) { return "\"" + name + "\""; }
 
@@ -45,9 +46,9 @@ NamedParams name_params(const std::vector<Tensor>& params) {
 }
 
 void Optimizer::add_param_group(ParamGroup group) {
-  if (!(group.lr >= 0)) throw ValueError(op_ + ": lr must be >= 0; got lr=" + str(group.lr));
+  if (!(group.lr >= 0)) throw ValueError(op_ + ": lr must be >= 0; got lr=" + number_text(group.lr));
   if (!(group.weight_decay >= 0))
-    throw ValueError(op_ + ": weight_decay must be >= 0; got weight_decay=" + str(group.weight_decay));
+    throw ValueError(op_ + ": weight_decay must be >= 0; got weight_decay=" + number_text(group.weight_decay));
   if (group.params.empty()) throw ValueError(op_ + ": a parameter group needs at least one parameter; got 0");
 
   // Every parameter already held, and the new ones as they pass: by name, and name by tensor.

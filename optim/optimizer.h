@@ -20,6 +20,9 @@ using NamedParams = std::vector<std::pair<std::string, Tensor>>;
 // Named tensors, the form of every state_dict (and of a safetensors checkpoint).
 using StateDict = std::vector<std::pair<std::string, Tensor>>;
 
+// A number as optim's messages print it (ostream's default form: "0.001", "1e-08").
+std::string number_text(double v);
+
 // Names plain parameters "0", "1", ... in order.
 NamedParams name_params(const std::vector<Tensor>& params);
 

@@ -17,11 +17,6 @@ namespace {
 
 const std::string kPrefix = "lr_scheduler.";
 
-std::string str(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 template <class T>
 T scalar_entry(const std::string& op, const std::string& key, const Tensor& t) {
@@ -126,7 +121,7 @@ double CosineAnnealingLR::lr_at(std::int64_t epoch, double base_lr) const {
 LinearWarmup::LinearWarmup(Optimizer& optimizer, double start_factor, std::int64_t warmup_steps)
     : LRScheduler("LinearWarmup", optimizer), start_factor_(start_factor), warmup_steps_(warmup_steps) {
   if (!(start_factor > 0 && start_factor <= 1))
-    throw ValueError("LinearWarmup: start_factor must lie in (0, 1]; got start_factor=" + str(start_factor));
+    throw ValueError("LinearWarmup: start_factor must lie in (0, 1]; got start_factor=" + number_text(start_factor));
   if (warmup_steps < 1)
     throw ValueError("LinearWarmup: warmup_steps must be >= 1; got warmup_steps=" + std::to_string(warmup_steps));
   initial_step();

@@ -10,11 +10,6 @@ namespace focus::optim {
 
 namespace {
 
-std::string str(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // Scalars of one update, already in the parameter's element type (as torch casts its Python floats).
 template <class T>
@@ -59,10 +54,10 @@ SgdKernel<T> pick_sgd_kernel(bool decay, bool momentum, bool nesterov) {
 }  // namespace
 
 SGD::SGD(NamedParams params, SGDOptions options) : Optimizer("SGD"), options_(options) {
-  if (!(options.momentum >= 0)) throw ValueError("SGD: momentum must be >= 0; got momentum=" + str(options.momentum));
+  if (!(options.momentum >= 0)) throw ValueError("SGD: momentum must be >= 0; got momentum=" + number_text(options.momentum));
   if (options.nesterov && !(options.momentum > 0 && options.dampening == 0))
     throw ValueError("SGD: nesterov needs momentum > 0 and dampening == 0; got momentum=" +
-                     str(options.momentum) + ", dampening=" + str(options.dampening));
+                     number_text(options.momentum) + ", dampening=" + number_text(options.dampening));
   add_param_group({std::move(params), options.lr, options.weight_decay});
 }
 
