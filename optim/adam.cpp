@@ -13,7 +13,6 @@ namespace focus::optim {
 
 namespace {
 
-
 // Scalars of one update, already in the parameter's element type (as torch casts its Python floats).
 template <class T>
 struct AdamCoefficients {

@@ -13,7 +13,6 @@ namespace focus::optim {
 
 namespace {
 
-
 // ||g||_p of one gradient (p = inf: max |g|), accumulated in double.
 double grad_norm(const Tensor& grad, double p) {
   const Tensor g = kernel::contiguous(grad);

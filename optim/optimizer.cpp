@@ -25,7 +25,6 @@ namespace {
 const std::string kPrefix = "optim.";
 const std::string kGroupPrefix = "param_groups.";
 
-
 std::string quoted(const std::string& name) { return "\"" + name + "\""; }
 
 // The value of a one-element state entry; ShapeError naming the key otherwise.

@@ -17,7 +17,6 @@ namespace {
 
 const std::string kPrefix = "lr_scheduler.";
 
-
 template <class T>
 T scalar_entry(const std::string& op, const std::string& key, const Tensor& t) {
   if (t.numel() != 1)
