@@ -27,14 +27,6 @@ const std::string kGroupPrefix = "param_groups.";
 
 std::string quoted(const std::string& name) { return "\"" + name + "\""; }
 
-// The value of a one-element state entry; ShapeError naming the key otherwise.
-template <class T>
-T scalar_entry(const std::string& op, const std::string& key, const Tensor& t) {
-  if (t.numel() != 1)
-    throw ShapeError(op + ": a scalar entry must hold one element; got " + key + "=" + to_string(t.shape()));
-  return t.item<T>();
-}
-
 }  // namespace
 
 NamedParams name_params(const std::vector<Tensor>& params) {

@@ -23,6 +23,15 @@ using StateDict = std::vector<std::pair<std::string, Tensor>>;
 // A number as optim's messages print it (ostream's default form: "0.001", "1e-08").
 std::string number_text(double v);
 
+// The value of a one-element state entry (optimizer and schedule state); ShapeError naming op
+// and the key otherwise.
+template <class T>
+T scalar_entry(const std::string& op, const std::string& key, const Tensor& t) {
+  if (t.numel() != 1)
+    throw ShapeError(op + ": a scalar entry must hold one element; got " + key + "=" + to_string(t.shape()));
+  return t.item<T>();
+}
+
 // Names plain parameters "0", "1", ... in order.
 NamedParams name_params(const std::vector<Tensor>& params);
 

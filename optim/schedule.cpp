@@ -17,13 +17,6 @@ namespace {
 
 const std::string kPrefix = "lr_scheduler.";
 
-template <class T>
-T scalar_entry(const std::string& op, const std::string& key, const Tensor& t) {
-  if (t.numel() != 1)
-    throw ShapeError(op + ": a scalar entry must hold one element; got " + key + "=" + to_string(t.shape()));
-  return t.item<T>();
-}
-
 }  // namespace
 
 LRScheduler::LRScheduler(std::string op, Optimizer& optimizer) : op_(std::move(op)), optimizer_(optimizer) {
