@@ -51,6 +51,19 @@ BlasView blas_view(const Tensor& m, Tensor& keep) {
   return {base + keep.offset() * element_size(keep.dtype()), tr, static_cast<int>(ld)};
 }
 
+// C = op(A) op(B) (alpha 1, beta 0) on raw buffers; offsets and leading dims in elements.
+void raw_gemm(DType dt, bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const void* a,
+              std::int64_t oa, std::int64_t lda, const void* b, std::int64_t ob, std::int64_t ldb, void* c,
+              std::int64_t oc, std::int64_t ldc) {
+  const auto fa = ta ? CblasTrans : CblasNoTrans, fb = tb ? CblasTrans : CblasNoTrans;
+  if (dt == kFloat32)
+    cblas_sgemm(CblasRowMajor, fa, fb, int(M), int(N), int(K), 1.0f, static_cast<const float*>(a) + oa, int(lda),
+                static_cast<const float*>(b) + ob, int(ldb), 0.0f, static_cast<float*>(c) + oc, int(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, fa, fb, int(M), int(N), int(K), 1.0, static_cast<const double*>(a) + oa, int(lda),
+                static_cast<const double*>(b) + ob, int(ldb), 0.0, static_cast<double*>(c) + oc, int(ldc));
+}
+
 }  // namespace
 
 void gemm(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, const Tensor& c, double alpha,
@@ -106,6 +119,14 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     const Strides sa = broadcast_strides(batch_a, Strides(std::vector<std::int64_t>(a.strides().begin(), a.strides().end() - 2)), batch);
     const Strides sb = broadcast_strides(batch_b, Strides(std::vector<std::int64_t>(b.strides().begin(), b.strides().end() - 2)), batch);
     const std::int64_t nb = numel_of(batch);
+    // Every batch entry has the same matrix strides, so one layout check serves them all; then
+    // each entry is one BLAS call on an offset pointer (small products, as attention's per-head
+    // [T, Dh] matrices, would otherwise spend more time making views than multiplying).
+    bool ta = false, tb = false;
+    std::int64_t lda = 0, ldb = 0;
+    const bool direct = M > 0 && N > 0 && K > 0 && (a.dtype() == kFloat32 || a.dtype() == kFloat64) &&
+                        blas_layout(M, K, a.strides()[ra - 2], a.strides()[ra - 1], ta, lda) &&
+                        blas_layout(K, N, b.strides()[rb - 2], b.strides()[rb - 1], tb, ldb);
     Shape idx = Shape::filled(batch.size(), 0);
     for (std::int64_t n = 0; n < nb; ++n) {
       std::int64_t oa = a.offset(), ob = b.offset();
@@ -113,9 +134,13 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
         oa += idx[d] * sa[d];
         ob += idx[d] * sb[d];
       }
-      gemm(as_strided(a, {M, K}, {a.strides()[ra - 2], a.strides()[ra - 1]}, oa), false,
-           as_strided(b, {K, N}, {b.strides()[rb - 2], b.strides()[rb - 1]}, ob), false,
-           as_strided(out, {M, N}, {N, 1}, n * M * N));
+      if (direct)
+        raw_gemm(a.dtype(), ta, tb, M, N, K, a.storage()->data(), oa, lda, b.storage()->data(), ob, ldb,
+                 out.storage()->data(), n * M * N, N);
+      else
+        gemm(as_strided(a, {M, K}, {a.strides()[ra - 2], a.strides()[ra - 1]}, oa), false,
+             as_strided(b, {K, N}, {b.strides()[rb - 2], b.strides()[rb - 1]}, ob), false,
+             as_strided(out, {M, N}, {N, 1}, n * M * N));
       for (int d = batch.size() - 1; d >= 0; --d) {
         if (++idx[d] < batch[d]) break;
         idx[d] = 0;
