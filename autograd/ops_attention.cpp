@@ -1,16 +1,21 @@
-// Scaled dot-product attention composed from differentiable ops (matmul, masked_fill, softmax,
-// dropout, matmul), so its gradient is exact by construction. Shapes:
+// Scaled dot-product attention on two paths with one contract. Composed: differentiable ops
+// (matmul, masked_fill, softmax, dropout, matmul), exact by construction. Shapes:
 //   q [.., Tq, d] @ k^T [.., d, Tk] -> scores [.., Tq, Tk] -> weights -> @ v [.., Tk, dv]
+// Fused: one node around tensor/attention_kernel.h, which never forms the scores (linear memory).
 #include <focus/autograd/ops_attention.h>
 
+#include <focus/autograd/function.h>
 #include <focus/autograd/ops_elementwise.h>
 #include <focus/autograd/ops_matmul.h>
 #include <focus/autograd/ops_nn.h>
+#include <focus/autograd/ops_reduce.h>
+#include <focus/tensor/attention_kernel.h>
 #include <focus/tensor/factory.h>
 #include <focus/tensor/kernel.h>
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace focus {
 
@@ -41,9 +46,104 @@ Tensor attention_keep_mask(const AttentionMask& mask, std::int64_t tq, std::int6
   return keep;
 }
 
+namespace {
+
+constexpr const char* kOp = "scaled_dot_product_attention";
+
+// 0.1, not std::to_string's 0.100000.
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// softmax(q k^T * scale, masked) (dropout) @ v, every step a node of the graph.
+Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                          const AttentionOptions& options, double scale, Tensor* weights) {
+  const std::int64_t tq = q.size(-2), tk = k.size(-2);
+  Tensor scores = matmul(q, k.mT()) * scale;
+  const Tensor keep = attention_keep_mask(mask, tq, tk, scores.dim());
+  if (keep.defined()) {
+    if (!(broadcast_shapes(kOp, scores.shape(), keep.shape()) == scores.shape()))
+      throw ShapeError(std::string(kOp) + ": the mask must broadcast to the scores [.., Tq, Tk]; got mask=" +
+                       to_string(keep.shape()) + ", scores=" + to_string(scores.shape()));
+    scores = masked_fill(scores, kernel::unary(kernel::UnaryOp::LogicalNot, keep), -std::numeric_limits<double>::infinity());
+  }
+  Tensor w = softmax(scores, -1);
+  if (weights) *weights = w;
+  if (options.dropout_p > 0) w = dropout(w, options.dropout_p, true, options.gen);
+  return matmul(w, v);
+}
+
+// The batch dims of q broadcast with those of k and v, when the fused kernel can take them:
+// q has the highest rank (so key_lengths' B is q's and the scores' first dim) and all broadcast.
+bool fused_batch(const Tensor& q, const Tensor& k, const Tensor& v, Shape& batch) {
+  if (q.dim() < k.dim() || q.dim() < v.dim()) return false;
+  batch = Shape();
+  for (int d = 0; d < q.dim() - 2; ++d) batch.push_back(q.shape()[d]);
+  for (const Tensor* t : {&k, &v}) {
+    const int lead = q.dim() - t->dim();
+    for (int d = 0; d < t->dim() - 2; ++d) {
+      const std::int64_t a = batch[lead + d], b = t->shape()[d];
+      if (a != b && a != 1 && b != 1) return false;
+      batch[lead + d] = a == 1 ? b : a;
+    }
+  }
+  return true;
+}
+
+Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
+  Shape s = batch;
+  s.push_back(rows);
+  s.push_back(cols);
+  return s;
+}
+
+// t [.., rows, cols] viewed with the broadcast batch dims (stride 0 where it broadcasts).
+Tensor expand_batch(const Tensor& t, const Shape& batch) {
+  return kernel::broadcast_to(t, with_rows(batch, t.size(-2), t.size(-1)));
+}
+
+// The gradients of the composed path written with differentiable ops, recomputed from q, k, v:
+// what the fused node's backward runs under create_graph, so it can be differentiated again.
+//   P = softmax(S), S = scale q k^T (masked);  dv = P^T g,  dS = P * (g v^T - rowsum(g v^T * P)),
+//   dq = scale dS k,  dk = scale dS^T q  (each summed back to its input's shape)
+Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& g, const AttentionMask& mask,
+                        double scale) {
+  Tensor scores = matmul(q, k.mT()) * scale;
+  const Tensor keep = attention_keep_mask(mask, q.size(-2), k.size(-2), scores.dim());
+  if (keep.defined())
+    scores = masked_fill(scores, kernel::unary(kernel::UnaryOp::LogicalNot, keep), -std::numeric_limits<double>::infinity());
+  const Tensor p = softmax(scores, -1);
+  const Tensor dp = matmul(g, v.mT());
+  const Tensor ds = p * (dp - sum(dp * p, {-1}, true));
+  return {sum_to(matmul(ds, k) * scale, q.shape()), sum_to(matmul(ds.mT(), q) * scale, k.shape()),
+          sum_to(matmul(p.mT(), g), v.shape())};
+}
+
+// One node: the blockwise kernel forward; backward saves q, k, v, the output and lse [.., Tq].
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                       const kernel::FlashMask& flash, const Shape& batch, double scale) {
+  kernel::FlashForward f = kernel::flash_attention_forward(expand_batch(q, batch), expand_batch(k, batch),
+                                                           expand_batch(v, batch), flash, scale);
+  if (!needs_grad(q, k, v)) return f.out;
+  return record(kOp, f.out, {q, k, v},
+                [qs = save(q), ks = save(k), vs = save(v), out = save_output(f.out), lse = f.lse, mask, flash, batch,
+                 scale](const Tensor& g) -> Grads {
+                  const Tensor &q = qs.get(kOp), &k = ks.get(kOp), &v = vs.get(kOp);
+                  if (GradMode::is_enabled()) return composed_backward(q, k, v, g, mask, scale);
+                  const kernel::FlashGrads gr =
+                      kernel::flash_attention_backward(expand_batch(q, batch), expand_batch(k, batch),
+                                                       expand_batch(v, batch), out.get(kOp), lse, g, flash, scale);
+                  return {sum_to(gr.dq, q.shape()), sum_to(gr.dk, k.shape()), sum_to(gr.dv, v.shape())};
+                });
+}
+
+}  // namespace
+
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                                     const AttentionOptions& options, Tensor* weights) {
-  const char* op = "scaled_dot_product_attention";
+  const char* op = kOp;
   check_same_dtype(op, q, k);
   check_same_dtype(op, q, v);
   check_floating(op, q);
@@ -59,18 +159,32 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                      to_string(mask.key_lengths.shape()) + ", q=" + to_string(q.shape()));
   const double scale = options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(d));
 
-  Tensor scores = matmul(q, k.mT()) * scale;
-  const Tensor keep = attention_keep_mask(mask, tq, tk, scores.dim());
-  if (keep.defined()) {
-    if (!(broadcast_shapes(op, scores.shape(), keep.shape()) == scores.shape()))
-      throw ShapeError(std::string(op) + ": the mask must broadcast to the scores [.., Tq, Tk]; got mask=" +
-                       to_string(keep.shape()) + ", scores=" + to_string(scores.shape()));
-    scores = masked_fill(scores, kernel::unary(kernel::UnaryOp::LogicalNot, keep), -std::numeric_limits<double>::infinity());
+  const bool needs_composed = weights != nullptr || options.dropout_p > 0;
+  if (options.path == AttentionPath::Fused && needs_composed)
+    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout; got weights " +
+                     (weights ? "requested" : "not requested") + ", dropout_p=" + number_text(options.dropout_p));
+  Shape batch;
+  if (options.path == AttentionPath::Composed || needs_composed || tq == 0 || tk == 0 || d == 0 ||
+      v.size(-1) == 0 || !fused_batch(q, k, v, batch))
+    return composed_attention(q, k, v, mask, options, scale, weights);
+
+  kernel::FlashMask flash;
+  flash.is_causal = mask.is_causal;
+  if (mask.key_lengths.defined()) {
+    check_dtype("scaled_dot_product_attention (key_lengths)", mask.key_lengths, kInt64);
+    flash.key_lengths = mask.key_lengths;
   }
-  Tensor w = softmax(scores, -1);
-  if (weights) *weights = w;
-  if (options.dropout_p > 0) w = dropout(w, options.dropout_p, true, options.gen);
-  return matmul(w, v);
+  if (mask.attn_mask.defined()) {
+    check_dtype("scaled_dot_product_attention (attn_mask)", mask.attn_mask, kBool);
+    // The scores' shape is q's and k's batch with [Tq, Tk]; a mask that does not fit it takes the
+    // composed path, which names the shapes in its error.
+    Shape scores = with_rows(broadcast_shapes(op, Shape(std::vector<std::int64_t>(q.shape().begin(), q.shape().end() - 2)),
+                                              Shape(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2))),
+                             tq, tk);
+    if (!broadcasts_to(mask.attn_mask.shape(), scores)) return composed_attention(q, k, v, mask, options, scale, weights);
+    flash.keep = kernel::broadcast_to(mask.attn_mask, with_rows(batch, tq, tk));
+  }
+  return fused_attention(q, k, v, mask, flash, batch, scale);
 }
 
 }  // namespace focus

@@ -18,15 +18,30 @@ struct AttentionMask {
   bool empty() const { return !attn_mask.defined() && !is_causal && !key_lengths.defined(); }
 };
 
+// How scaled_dot_product_attention computes. Fused: the blockwise kernel of
+// tensor/attention_kernel.h, whose memory is linear in T (it never forms the [.., Tq, Tk] weights).
+// Composed: matmul, masked_fill, softmax, dropout, matmul, each a node of the graph.
+enum class AttentionPath {
+  Auto,      // fused, unless the weights are asked for or dropout_p > 0 (then composed)
+  Fused,     // throws ValueError when the weights or dropout are asked for
+  Composed,  // always composed (tests compare the two paths with it)
+};
+
 struct AttentionOptions {
   double dropout_p = 0;        // dropout on the weights (training only: pass 0 in eval)
   Generator* gen = nullptr;    // for that dropout; default generator when null
   double scale = 0;            // 0 means 1/sqrt(d)
+  AttentionPath path = AttentionPath::Auto;
 };
 
 // q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv] -> [..., Tq, dv]; batch dims broadcast.
 // With key_lengths, q's first dim is the batch B. If weights is given it receives the
-// attention weights [..., Tq, Tk] (before dropout).
+// attention weights [..., Tq, Tk] (before dropout), and the composed path runs.
+// A query row that may attend no key gives NaN, on either path (softmax of all -inf).
+// The fused path saves q, k, v, the output and one log-sum-exp per query row for backward; its
+// backward under create_graph is written with differentiable ops instead (it then forms the
+// [.., Tq, Tk] weights, as the composed path does), so second derivatives work on both paths.
+// Sizes the kernel does not take (an empty dim, v or k of higher rank than q) run composed.
 [[nodiscard]] Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                                   const AttentionMask& mask = {},
                                                   const AttentionOptions& options = {}, Tensor* weights = nullptr);

@@ -1,0 +1,334 @@
+// The blockwise attention kernels (contract in attention_kernel.h, the algorithm in
+// docs/attention_kernel.md). Each batch slice is a set of row-major matrices that BLAS reads in
+// place; the work is cut into tiles of kRows query rows x kKeys keys, and the only scratch is two
+// such tiles plus a few numbers per query row.
+#include <focus/tensor/attention_kernel.h>
+
+#include <focus/tensor/factory.h>
+#include <focus/tensor/kernel.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace focus::kernel {
+
+namespace {
+
+// Tile sizes: a kRows x kKeys score tile (32 KB in float32) stays in L2 while its GEMMs and the
+// exp pass run, and the GEMMs are large enough for BLAS to run near its peak.
+constexpr std::int64_t kRows = 64;
+constexpr std::int64_t kKeys = 128;
+
+// Row-major C = alpha op(A) op(B) + beta C, in the element type.
+void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+          std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N), int(K),
+              alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, double alpha, const double* A,
+          std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C, std::int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N), int(K),
+              alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+// One operand [batch.., rows, cols] as BLAS reads it: where each batch slice starts and the
+// stride between rows. Layouts BLAS cannot read (columns not adjacent) are copied once, here.
+struct Operand {
+  Tensor t;                           // the tensor read (the input, or its contiguous copy)
+  std::vector<std::int64_t> offsets;  // element offset of each slice in t's storage
+  std::int64_t ld = 0;                // leading dimension: elements between rows
+};
+
+// Element offset in t's storage where each batch slice (all dims but the last two) starts.
+std::vector<std::int64_t> slice_offsets(const Tensor& t) {
+  const int nb = t.dim() - 2;
+  std::int64_t n = 1;
+  for (int d = 0; d < nb; ++d) n *= t.shape()[d];
+  std::vector<std::int64_t> offsets(n);
+  std::int64_t idx[kMaxRank] = {};
+  for (std::int64_t s = 0; s < n; ++s) {
+    std::int64_t off = t.offset();
+    for (int d = 0; d < nb; ++d) off += idx[d] * t.strides()[d];
+    offsets[s] = off;
+    for (int d = nb - 1; d >= 0; --d) {
+      if (++idx[d] < t.shape()[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return offsets;
+}
+
+Operand operand(const Tensor& in) {
+  const int r = in.dim();
+  const std::int64_t rows = in.shape()[r - 2], cols = in.shape()[r - 1];
+  const std::int64_t rs = in.strides()[r - 2], cs = in.strides()[r - 1];
+  const bool readable = (cols == 1 || cs == 1) && (rows == 1 || rs >= cols);
+  Operand o;
+  o.t = readable ? in : contiguous(in);
+  o.ld = rows == 1 ? std::max<std::int64_t>(cols, 1) : o.t.strides()[r - 2];
+  o.offsets = slice_offsets(o.t);
+  return o;
+}
+
+template <class T>
+const T* slice_of(const Operand& o, std::int64_t s) {
+  return static_cast<const T*>(o.t.storage()->data()) + o.offsets[s];
+}
+
+// The mask as the tile loops read it, per batch slice.
+struct MaskReader {
+  bool causal = false;
+  std::int64_t shift = 0;               // Tk - Tq: query i sees keys j <= i + shift when causal
+  std::vector<std::int64_t> key_end;    // per slice: keys at >= key_end are hidden (Tk if none)
+  const bool* keep = nullptr;           // bool mask base, or null
+  std::vector<std::int64_t> keep_offsets;
+  std::int64_t keep_rs = 0, keep_cs = 0;
+
+  // Keys [0, end) that some query row in [i0, i1) of slice s may attend.
+  std::int64_t key_end_for(std::int64_t s, std::int64_t i1) const {
+    const std::int64_t end = key_end[s];
+    return causal ? std::clamp<std::int64_t>(i1 + shift, 0, end) : end;
+  }
+  // First query row that may attend key j (causal), else 0.
+  std::int64_t first_row_for(std::int64_t j) const { return causal ? std::max<std::int64_t>(j - shift, 0) : 0; }
+
+  // Sets tile scores S[r, c] (row i0 + r, key j0 + c) to -inf where the causal rule or the bool
+  // mask hides them; key lengths are handled by the callers' key ranges.
+  template <class T>
+  void apply(T* S, std::int64_t ld, std::int64_t s, std::int64_t i0, std::int64_t rows, std::int64_t j0,
+             std::int64_t cols) const {
+    constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+    if (causal && j0 + cols - 1 > i0 + shift) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t first_hidden = std::max<std::int64_t>(i0 + r + shift + 1 - j0, 0);
+        for (std::int64_t c = first_hidden; c < cols; ++c) S[r * ld + c] = kNegInf;
+      }
+    }
+    if (keep) {
+      const bool* base = keep + keep_offsets[s];
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const bool* row = base + (i0 + r) * keep_rs + j0 * keep_cs;
+        for (std::int64_t c = 0; c < cols; ++c)
+          if (!row[c * keep_cs]) S[r * ld + c] = kNegInf;
+      }
+    }
+  }
+};
+
+MaskReader mask_reader(const FlashMask& mask, const Shape& batch, std::int64_t tq, std::int64_t tk) {
+  MaskReader m;
+  m.causal = mask.is_causal;
+  m.shift = tk - tq;
+  const std::int64_t n = numel_of(batch);
+  m.key_end.assign(n, tk);
+  if (mask.key_lengths.defined()) {
+    const std::vector<std::int64_t> len = mask.key_lengths.to_vector<std::int64_t>();
+    const std::int64_t per_b = batch.size() == 0 || batch[0] == 0 ? 1 : n / batch[0];
+    for (std::int64_t s = 0; s < n; ++s) {
+      const std::int64_t b = len.size() == 1 ? 0 : s / per_b;
+      m.key_end[s] = std::clamp<std::int64_t>(len[b], 0, tk);
+    }
+  }
+  if (mask.keep.defined()) {
+    m.keep = static_cast<const bool*>(mask.keep.storage()->data());  // read elementwise: any strides
+    m.keep_offsets = slice_offsets(mask.keep);
+    const int r = mask.keep.dim();
+    m.keep_rs = mask.keep.strides()[r - 2];
+    m.keep_cs = mask.keep.strides()[r - 1];
+  }
+  return m;
+}
+
+Shape batch_of(const Tensor& t) {
+  Shape b;
+  for (int d = 0; d < t.dim() - 2; ++d) b.push_back(t.shape()[d]);
+  return b;
+}
+
+Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
+  Shape s = batch;
+  s.push_back(rows);
+  s.push_back(cols);
+  return s;
+}
+
+// ---- forward ------------------------------------------------------------------------------------
+// Per query tile: m (running max of the scores seen), l (running sum of exp(score - m)) and the
+// unnormalised output acc = sum_j exp(s_ij - m) v_j. A new key block with a larger max rescales
+// l and acc by exp(m_old - m_new). At the end out = acc / l and lse = m + log(l).
+template <class T>
+void forward_slices(const Operand& q, const Operand& k, const Operand& v, const MaskReader& mask, T* out, T* lse,
+                    std::int64_t nslices, std::int64_t tq, std::int64_t dh, std::int64_t dv, T scale) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  std::vector<T> S(kRows * kKeys);
+  std::vector<T> m(kRows);
+  std::vector<double> l(kRows);
+  for (std::int64_t s = 0; s < nslices; ++s) {
+    const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s);
+    T* O = out + s * tq * dv;
+    T* L = lse + s * tq;
+    for (std::int64_t i0 = 0; i0 < tq; i0 += kRows) {
+      const std::int64_t rows = std::min(kRows, tq - i0);
+      const std::int64_t key_end = mask.key_end_for(s, i0 + rows);  // later keys are hidden from every row
+      std::fill(m.begin(), m.end(), kNegInf);
+      std::fill(l.begin(), l.end(), 0.0);
+      std::fill(O + i0 * dv, O + (i0 + rows) * dv, T(0));
+      for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeys) {
+        const std::int64_t cols = std::min(kKeys, key_end - j0);
+        // S = scale Q_i K_j^T  [rows, cols]
+        gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), S.data(), kKeys);
+        mask.apply(S.data(), kKeys, s, i0, rows, j0, cols);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          T* row = S.data() + r * kKeys;
+          T block_max = kNegInf;
+          for (std::int64_t c = 0; c < cols; ++c) block_max = std::max(block_max, row[c]);
+          const T m_new = std::max(m[r], block_max);
+          if (m_new == kNegInf) {  // every key so far hidden: P = 0, nothing to add
+            std::fill(row, row + cols, T(0));
+            continue;
+          }
+          double sum = 0;
+          for (std::int64_t c = 0; c < cols; ++c) {
+            const T p = std::exp(row[c] - m_new);
+            row[c] = p;
+            sum += p;
+          }
+          if (m_new != m[r]) {
+            const T correction = std::exp(m[r] - m_new);  // 0 on the first visible block
+            l[r] *= correction;
+            T* o = O + (i0 + r) * dv;
+            for (std::int64_t c = 0; c < dv; ++c) o[c] *= correction;
+            m[r] = m_new;
+          }
+          l[r] += sum;
+        }
+        // acc_i += P V_j  [rows, dv]
+        gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
+      }
+      for (std::int64_t r = 0; r < rows; ++r) {
+        T* o = O + (i0 + r) * dv;
+        if (l[r] == 0) {  // no visible key: softmax of all -inf is NaN, and so is its output
+          std::fill(o, o + dv, std::numeric_limits<T>::quiet_NaN());
+          L[i0 + r] = kNegInf;  // log of an empty sum
+          continue;
+        }
+        const T inv = static_cast<T>(1.0 / l[r]);
+        for (std::int64_t c = 0; c < dv; ++c) o[c] *= inv;
+        L[i0 + r] = static_cast<T>(m[r] + std::log(l[r]));
+      }
+    }
+  }
+}
+
+// ---- backward -----------------------------------------------------------------------------------
+// P_ij = exp(s_ij - lse_i) rebuilds the weights tile by tile. With D_i = rowsum(dO_i * O_i):
+//   dV_j += P^T dO_i,  dP = dO_i V_j^T,  dS = P * (dP - D_i),
+//   dQ_i += scale dS K_j,  dK_j += scale dS^T Q_i.
+// Key blocks are the outer loop so dK_j and dV_j are finished one block at a time.
+template <class T>
+void backward_slices(const Operand& q, const Operand& k, const Operand& v, const T* out, const T* lse,
+                     const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out, std::int64_t nslices,
+                     std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv, T scale) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  std::vector<T> P(kRows * kKeys), dS(kRows * kKeys), D(tq);
+  for (std::int64_t s = 0; s < nslices; ++s) {
+    const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s), *dO = slice_of<T>(dout, s);
+    const T* O = out + s * tq * dv;
+    const T* L = lse + s * tq;
+    T* dQ = dq + s * tq * dh;
+    T* dK = dk + s * tk * dh;
+    T* dV = dv_out + s * tk * dv;
+
+    bool dead_row = false;  // a row with no visible key (lse -inf): it adds nothing to dq and dk
+    for (std::int64_t i = 0; i < tq; ++i) {
+      double d = 0;
+      if (L[i] == kNegInf)
+        dead_row = true;
+      else
+        for (std::int64_t c = 0; c < dv; ++c) d += static_cast<double>(dO[i * dout.ld + c]) * O[i * dv + c];
+      D[i] = static_cast<T>(d);
+    }
+
+    const std::int64_t key_end = mask.key_end[s];
+    for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeys) {
+      const std::int64_t block_cols = std::min(kKeys, key_end - j0);
+      for (std::int64_t i0 = mask.first_row_for(j0) / kRows * kRows; i0 < tq; i0 += kRows) {
+        const std::int64_t rows = std::min(kRows, tq - i0);
+        const std::int64_t cols = std::min(block_cols, mask.key_end_for(s, i0 + rows) - j0);
+        if (cols <= 0) continue;
+        // P = exp(scale Q_i K_j^T - lse_i)  [rows, cols]; hidden scores are -inf, so P = 0 there
+        gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), P.data(), kKeys);
+        mask.apply(P.data(), kKeys, s, i0, rows, j0, cols);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          T* row = P.data() + r * kKeys;
+          const T lse_r = L[i0 + r];
+          if (lse_r == kNegInf)  // a row that sees no key: P = 0, so dS = 0 (masked_fill's gradient)
+            std::fill(row, row + cols, T(0));
+          else
+            for (std::int64_t c = 0; c < cols; ++c) row[c] = std::exp(row[c] - lse_r);
+        }
+        // dV_j += P^T dO_i  [cols, dv]
+        gemm(true, false, cols, dv, rows, T(1), P.data(), kKeys, dO + i0 * dout.ld, dout.ld, T(1), dV + j0 * dv, dv);
+        // dP = dO_i V_j^T  [rows, cols], then dS = P * (dP - D_i) in place
+        gemm(false, true, rows, cols, dv, T(1), dO + i0 * dout.ld, dout.ld, V + j0 * v.ld, v.ld, T(0), dS.data(), kKeys);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          T* ds = dS.data() + r * kKeys;
+          const T* p = P.data() + r * kKeys;
+          const T d = D[i0 + r];
+          for (std::int64_t c = 0; c < cols; ++c) ds[c] = p[c] * (ds[c] - d);
+        }
+        // dQ_i += scale dS K_j  [rows, dh];  dK_j += scale dS^T Q_i  [cols, dh]
+        gemm(false, false, rows, dh, cols, scale, dS.data(), kKeys, K + j0 * k.ld, k.ld, T(1), dQ + i0 * dh, dh);
+        gemm(true, false, cols, dh, rows, scale, dS.data(), kKeys, Q + i0 * q.ld, q.ld, T(1), dK + j0 * dh, dh);
+      }
+    }
+
+    // The composed path's NaN weights reach every key's dv (dv = P^T dO), while masked_fill's
+    // gradient stops them before dq and dk.
+    if (dead_row) std::fill(dV, dV + tk * dv, std::numeric_limits<T>::quiet_NaN());
+  }
+}
+
+}  // namespace
+
+FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
+                                     double scale) {
+  const Shape batch = batch_of(q);
+  const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
+  const Operand Q = operand(q), K = operand(k), V = operand(v);
+  const MaskReader m = mask_reader(mask, batch, tq, tk);
+  FlashForward f;
+  f.out = Tensor::empty(with_rows(batch, tq, dv), q.dtype());
+  Shape lse_shape = batch;
+  lse_shape.push_back(tq);
+  f.lse = Tensor::empty(lse_shape, q.dtype());
+  dispatch_floating("scaled_dot_product_attention", q.dtype(), [&]<class T>() {
+    forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), numel_of(batch), tq, dh, dv,
+                      static_cast<T>(scale));
+  });
+  return f;
+}
+
+FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                                    const Tensor& lse, const Tensor& dout, const FlashMask& mask, double scale) {
+  const Shape batch = batch_of(q);
+  const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
+  const Operand Q = operand(q), K = operand(k), V = operand(v), dO = operand(dout);
+  const Tensor O = contiguous(out), L = contiguous(lse);
+  const MaskReader m = mask_reader(mask, batch, tq, tk);
+  FlashGrads g;
+  g.dq = zeros(with_rows(batch, tq, dh), q.dtype());
+  g.dk = zeros(with_rows(batch, tk, dh), q.dtype());
+  g.dv = zeros(with_rows(batch, tk, dv), q.dtype());
+  dispatch_floating("scaled_dot_product_attention_backward", q.dtype(), [&]<class T>() {
+    backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
+                       g.dv.data_ptr<T>(), numel_of(batch), tq, tk, dh, dv, static_cast<T>(scale));
+  });
+  return g;
+}
+
+}  // namespace focus::kernel

@@ -1,0 +1,48 @@
+// Fused, blockwise scaled-dot-product attention in the manner of FlashAttention: the forward
+// walks key blocks with a running max and sum per query row and keeps only the output and each
+// row's log-sum-exp; the backward recomputes the scores block by block from them. Nothing of size
+// Tq x Tk is ever allocated, so memory grows linearly in T. Blocks go through BLAS GEMMs.
+// docs/attention_kernel.md explains the algorithm; autograd/ops_attention.cpp is the only caller.
+#pragma once
+
+#include <focus/tensor/tensor.h>
+
+namespace focus::kernel {
+
+// Shape contract (every function below):
+//   q [batch.., Tq, Dh], k [batch.., Tk, Dh], v [batch.., Tk, Dv], one batch shape for all three
+//   (broadcast views with stride 0 are fine; B = batch[0], H = the rest, often [B, H]).
+//   Tq, Tk, Dh, Dv >= 1. float32 or float64, one dtype for all.
+//   scores[i, j] = scale * q_i . k_j;  weights = softmax over the keys that query i may attend.
+
+// Which keys each query may attend, without a [Tq, Tk] tensor: AttentionMask's three features
+// (autograd/ops_attention.h), checked by the caller.
+struct FlashMask {
+  bool is_causal = false;  // query i sees keys j <= i + (Tk - Tq) (bottom-right aligned)
+  Tensor key_lengths;      // int64 [B] or [1]: keys j >= key_lengths[b] are hidden; undefined = none
+  Tensor keep;             // bool, [batch.., Tq, Tk] (a broadcast view): true = may attend; undefined = all
+};
+
+struct FlashForward {
+  Tensor out;  // [batch.., Tq, Dv], contiguous
+  Tensor lse;  // [batch.., Tq]: m + log(l) of each query row (max and sum of exp over its keys);
+               // -inf where the row may attend no key, whose output is NaN (as softmax of all -inf)
+};
+
+// out = softmax(scale q k^T, masked) v, one key block at a time.
+FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
+                                     double scale);
+
+struct FlashGrads {
+  Tensor dq, dk, dv;  // [batch.., Tq, Dh], [batch.., Tk, Dh], [batch.., Tk, Dv], contiguous: the
+                      // caller sums them over the dims where an input was broadcast
+};
+
+// Gradients of out given dout [batch.., Tq, Dv], from q, k, v, out and lse of the forward.
+// A row that attends no key gets dq = 0 and adds nothing to dk, but makes its slice's dv NaN:
+// what the composed path gives (its NaN weights reach dv = P^T dO; masked_fill's gradient stops
+// them on the way to the scores).
+FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                                    const Tensor& lse, const Tensor& dout, const FlashMask& mask, double scale);
+
+}  // namespace focus::kernel
