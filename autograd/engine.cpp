@@ -8,6 +8,8 @@
 // Both loops are explicit stacks, so graph depth never touches the C++ call stack.
 #include <focus/autograd/engine.h>
 
+#include <focus/autograd/anomaly.h>
+
 #include <focus/autograd/grad_mode.h>
 #include <focus/autograd/node.h>
 #include <focus/autograd/ops_elementwise.h>
@@ -162,6 +164,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       }
       if (cap)
         if (auto it = cap->by_node.find(n); it != cap->by_node.end()) add_into(cap->results[it->second], g);
+      if (is_anomaly_enabled()) anomaly::check_incoming_grad(n->name(), g);
       in = n->apply(g);
       if (in.size() != n->next_edges().size())
         throw AutogradError("backward: " + n->name() + ": returned " + std::to_string(in.size()) +

@@ -1,6 +1,8 @@
 // record(): the one place a node is made and attached to an op's output.
 #include <focus/autograd/function.h>
 
+#include <focus/autograd/anomaly.h>
+
 namespace focus {
 
 bool needs_grad_any(const std::vector<Tensor>& ts) {
@@ -19,6 +21,15 @@ Tensor record(std::string_view name, Tensor out, const std::vector<Tensor>& inpu
     if (in.defined() && in.is_same(out))
       throw AutogradError("record: " + std::string(name) +
                           ": the output is one of the inputs; an op must return a fresh tensor (a view or a copy)");
+  if (is_anomaly_enabled()) {
+    anomaly::check_output(name, out, inputs);
+    // The backward checks its own gradients, naming the scope the op was created in.
+    backward = [inner = std::move(backward), op = std::string(name), where = current_anomaly_scope()](const Tensor& g) {
+      Grads grads = inner(g);
+      anomaly::check_input_grads(op, grads, where);
+      return grads;
+    };
+  }
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const auto& in : inputs) {
