@@ -6,6 +6,7 @@
 #include <focus/autograd/ops_nn.h>
 #include <focus/autograd/ops_shape.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -68,6 +69,14 @@ Tensor MultiHeadAttention::merge_heads(const Tensor& x) const {
 
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                                   Tensor* weights) const {
+  // A sequence of length 0 leaves its queries nothing to attend to: softmax over no keys is 0 / 0.
+  if (mask.key_lengths.defined() && mask.key_lengths.dtype() == kInt64 && mask.key_lengths.numel() > 0) {
+    const auto lengths = mask.key_lengths.to_vector<std::int64_t>();
+    if (*std::min_element(lengths.begin(), lengths.end()) < 1)
+      throw ValueError("MultiHeadAttention: key_lengths must be >= 1 (an empty sequence has no keys to attend to); got " +
+                       focus::to_string(mask.key_lengths.shape()) + " with a length " +
+                       std::to_string(*std::min_element(lengths.begin(), lengths.end())));
+  }
   Tensor w;
   const bool want = weights || store_attention_weights;
   AttentionOptions opt;
