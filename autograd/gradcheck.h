@@ -3,6 +3,7 @@
 // tolerances. Every op and layer in focus is checked with it; users check their own ops with it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,5 +36,15 @@ struct GradcheckResult {
 // checks second derivatives.
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+
+// Second derivatives, as torch.autograd.gradgradcheck: gradchecks the map
+//   (inputs, v) -> grad(fn(inputs), inputs, v, create_graph=true)
+// (the gradients of every input that requires grad, flattened and joined), so it checks that
+// each op's backward is itself differentiable and correct. v is grad_output when given (float64,
+// fn's output shape), else uniform in [-1, 1) from a Generator seeded with `seed`. The result's
+// `input` counts fn's inputs, then v as input number inputs.size().
+GradcheckResult gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
+                              const std::vector<Tensor>& inputs, const Tensor& grad_output = Tensor(),
+                              const GradcheckOptions& options = {}, std::uint64_t seed = 0);
 
 }  // namespace focus
