@@ -14,3 +14,5 @@
 #include <focus/nn/positional.h>
 #include <focus/nn/transformer.h>
 #include <focus/nn/decoding.h>
+#include <focus/nn/sampling.h>
+#include <focus/nn/gpt.h>
