@@ -7,6 +7,9 @@
 #include "app.h"
 
 #include <focus/cli/args.h>
+#ifdef TRANSLATE_WITH_MPI
+#include <focus/distributed/mpi/mpi_communicator.h>
+#endif
 
 #include <iostream>
 #include <new>
@@ -21,9 +24,7 @@ const char* kUsage =
     "  run     translate sentences given as arguments, or one per line on stdin\n"
     "run 'translate <command> --help' for the flags of each.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   try {
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
       std::cout << kUsage;
@@ -49,4 +50,16 @@ int main(int argc, char** argv) {
     std::cerr << "translate: unknown error\n";
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef TRANSLATE_WITH_MPI
+  // Under mpirun every rank runs this program; train then splits each batch across them.
+  focus::distributed::MpiSession mpi(argc, argv);
+  return mpi.finish(run(argc, argv));
+#else
+  return run(argc, argv);
+#endif
 }
