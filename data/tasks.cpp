@@ -42,8 +42,13 @@ const std::vector<std::string>& task_names() {
 Dataset make_task(const std::string& name, std::uint64_t seed) {
   if (name == "zh-en") return make_zh_en(seed);
   if (name == "dates") return make_dates(seed);
-  if (name == "scan-simple" || name == "scan") return make_scan(ScanSplit::kRandom, seed);
-  if (name == "scan-length") return make_scan(ScanSplit::kLength, seed);
+  if (name == "scan-simple" || name == "scan" || name == "scan-length") {
+    // 24 epochs reached exact match 0.964 on the simple split, the errors all a repetition too
+    // many or too few at the end of the longest outputs; 40 epochs is the default.
+    Dataset d = make_scan(name == "scan-length" ? ScanSplit::kLength : ScanSplit::kRandom, seed);
+    d.epochs = 40;
+    return d;
+  }
   if (name == "reverse") return make_sequence_task(seed, true);
   if (name == "copy") return make_sequence_task(seed, false);
   std::string known;

@@ -37,6 +37,9 @@ struct Dataset {
   // token (text::tokenize_chars); false -> words, CJK characters and punctuation
   // (text::tokenize). Dates, reverse and copy are character level; zh-en and SCAN word level.
   bool char_level = false;
+  // Passes over `train` that a small Transformer needs to learn this task (the translate
+  // trainer's default length): SCAN's long, repetitive outputs take far longer than the rest.
+  std::int64_t epochs = 6;
 };
 
 // The names make_task accepts, the default ("zh-en") first.

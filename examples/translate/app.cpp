@@ -6,7 +6,10 @@
 #include "app.h"
 
 #include "checkpoint.h"
+#include "train_step.h"
 
+#include <focus/autograd/anomaly.h>
+#include <focus/distributed/data_parallel.h>
 #include <focus/metrics/metrics.h>
 #include <focus/optim/adam.h>
 #include <focus/optim/clip.h>
@@ -20,10 +23,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <numeric>
+#include <optional>
 
 namespace translate {
 
@@ -33,6 +38,33 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 const std::string kSpace = "\xe2\x96\x81";  // "▁": a visible space for character-level tasks
+
+// Ctrl-C during training: the handler only sets this flag; the loop sees it at the next step,
+// saves a checkpoint (to --save, if given) and returns kInterruptedExit. The handler is installed
+// with SA_RESETHAND, so a second Ctrl-C stops the program at once.
+volatile std::sig_atomic_t interrupted = 0;
+constexpr int kInterruptedExit = 130;  // 128 + SIGINT, what a shell reports for Ctrl-C
+
+extern "C" void on_sigint(int) { interrupted = 1; }
+
+// Catches SIGINT for the training loop, then puts the previous handler back.
+class SigintScope {
+ public:
+  SigintScope() {
+    interrupted = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &previous_);
+  }
+  ~SigintScope() { sigaction(SIGINT, &previous_, nullptr); }
+  SigintScope(const SigintScope&) = delete;
+  SigintScope& operator=(const SigintScope&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
 
 }  // namespace
 
@@ -77,6 +109,7 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     data::Dataset d = data::make_task(task, static_cast<std::uint64_t>(data_seed));
     c.name = task;
     c.char_level = d.char_level;
+    c.epochs = d.epochs;
     c.train = std::move(d.train);
     c.valid = std::move(d.valid);
     c.test = std::move(d.test);
@@ -117,14 +150,12 @@ std::vector<std::vector<std::int64_t>> translate_ids(const Translator& model, co
     std::vector<data::TokenPair> pairs;
     std::vector<std::int64_t> idx;
     const std::size_t end = std::min(order.size(), start + per_batch);
-    std::int64_t longest = 0;
     for (std::size_t i = start; i < end; ++i) {
       // Repeat each source beam times consecutively, as beam_search expects.
       for (int b = 0; b < beam; ++b) {
         idx.push_back(static_cast<std::int64_t>(pairs.size()));
         pairs.push_back({sources[order[i]], {}});
       }
-      longest = std::max<std::int64_t>(longest, sources[order[i]].size());
     }
     const data::Batch batch = data::collate(pairs, idx, text::Vocab::kPad, text::Vocab::kBos, text::Vocab::kEos);
     CachedDecoder decoder(model, model.encode(batch.src, batch.src_lengths), batch.src_lengths);
@@ -132,7 +163,9 @@ std::vector<std::vector<std::int64_t>> translate_ids(const Translator& model, co
     opt.bos = text::Vocab::kBos;
     opt.eos = text::Vocab::kEos;
     opt.beam = beam;
-    opt.max_len = std::min<std::int64_t>(max_out, 2 * longest + 10);
+    // The model's own limit, not a multiple of the source length: SCAN turns 9 words into 48
+    // actions, and a cap of 2 * source + 10 cut those outputs short (recall fell, precision not).
+    opt.max_len = max_out;
     const auto rows = static_cast<std::int64_t>(end - start);
     const auto hyps = beam > 1 ? nn::beam_search(decoder, rows, opt) : nn::greedy_decode(decoder, rows, opt);
     for (std::int64_t r = 0; r < rows; ++r) out[order[start + r]] = hyps[r];
@@ -140,7 +173,10 @@ std::vector<std::vector<std::int64_t>> translate_ids(const Translator& model, co
   return out;
 }
 
-metrics::Scores evaluate(const Translator& model, const Checkpoint& ck, const std::vector<data::Example>& test, int beam) {
+// Scores the model on `test`; the first `show_errors` wrong translations go to stderr (source,
+// reference, output), so a user sees what kind of mistake the model makes.
+metrics::Scores evaluate(const Translator& model, const Checkpoint& ck, const std::vector<data::Example>& test, int beam,
+                         std::int64_t show_errors = 0) {
   std::vector<std::vector<std::int64_t>> sources;
   std::vector<std::vector<std::string>> refs, hyps;
   for (const auto& e : test) {
@@ -148,6 +184,13 @@ metrics::Scores evaluate(const Translator& model, const Checkpoint& ck, const st
     refs.push_back(tokens_of(e.target, ck.char_level));
   }
   for (const auto& ids : translate_ids(model, sources, beam, model.config().max_len)) hyps.push_back(ck.tgt_vocab.decode(ids));
+  std::int64_t shown = 0;
+  for (std::size_t i = 0; i < hyps.size() && shown < show_errors; ++i) {
+    if (hyps[i] == refs[i]) continue;
+    const auto join = [&](const std::vector<std::string>& t) { return ck.char_level ? text::detokenize_chars(t) : text::detokenize(t); };
+    std::cerr << "error " << ++shown << ": " << test[i].source << "\n  expected: " << join(refs[i]) << "\n  got:      " << join(hyps[i])
+              << "\n";
+  }
   return metrics::score(hyps, refs);
 }
 
@@ -194,7 +237,7 @@ int train_command(cli::Args& args) {
   mc.ff = args.get_int("ff", 512, "feed-forward width", 8, 65536);
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
   const auto batch_size = args.get_int("batch", 64, "sentences per batch", 1, 65536);
-  auto steps = args.get_int("steps", 0, "training steps (0: from --epochs, else 6 epochs of the data, at least 500)", 0);
+  auto steps = args.get_int("steps", 0, "training steps (0: from --epochs, else the task's epochs (6; SCAN 40), at least 500)", 0);
   const auto epochs = args.get_int("epochs", 0, "passes over the training data (instead of --steps)", 0, 100000);
   const double lr = args.get_double("lr", 1e-3, "peak learning rate (Adam)");
   const auto warmup = args.get_int("warmup", 200, "linear warm-up steps", 0);
@@ -205,6 +248,8 @@ int train_command(cli::Args& args) {
   const std::string save_path = args.get_string("save", "", "write a checkpoint here (at the end, and every --save-every steps)");
   const auto save_every = args.get_int("save-every", 0, "steps between checkpoints (0: only at the end)", 0);
   const std::string resume_path = args.get_string("resume", "", "continue the run saved in this checkpoint");
+  const auto stop_at = args.get_int("stop-at", 0, "stop after this step, saving to --save, without evaluating (0: off)", 0);
+  const bool detect_anomaly = args.get_flag("detect-anomaly", "check every op's output and every gradient for NaN/Inf (slow)");
   const std::string plots = args.get_string("plots", "", "write attention maps and loss curves into this folder");
   const auto plot_layer = args.get_int("plot-layer", -1, "decoder layer whose cross-attention is drawn (-1: last)", -1);
   const auto plot_head = args.get_int("plot-head", -1, "head drawn (-1: average over heads)", -1);
@@ -219,10 +264,25 @@ int train_command(cli::Args& args) {
   if (!(lr > 0)) throw cli::UsageError("--lr must be positive");
   if (!(smoothing >= 0 && smoothing < 1)) throw cli::UsageError("--label-smoothing must be in [0, 1)");
   if (!(clip >= 0)) throw cli::UsageError("--clip must be >= 0");
+  if (stop_at > 0 && save_path.empty()) throw cli::UsageError("--stop-at needs --save PATH");
+  if (!save_path.empty()) {
+    // Fail now, not after hours of training: the checkpoint's folder must exist.
+    const auto dir = std::filesystem::path(save_path).parent_path();
+    if (std::filesystem::is_directory(save_path)) throw cli::UsageError("--save " + save_path + " is a folder");
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw cli::UsageError("--save " + save_path + ": the folder " + dir.string() + " does not exist");
+  }
   if (corpus.train.empty()) throw FormatError("the training set is empty");
   if (corpus.test.empty()) throw FormatError("the test set is empty");
   if (threads > 0) set_num_threads(static_cast<int>(threads));
   manual_seed(static_cast<std::uint64_t>(seed));
+  set_detect_anomaly(detect_anomaly);
+  // Under mpirun: one rank of a data-parallel job (train_step.h); rank 0 alone logs, saves,
+  // evaluates and reports. Alone: rank 0 of 1. A build without MPI refuses to run under mpirun.
+  distributed::Communicator& comm = distributed::world();
+  const bool root = comm.rank() == 0;
+  std::ostream quiet(nullptr);  // discards what the other ranks would repeat
+  std::ostream& log = root ? std::cerr : quiet;
 
   // Vocabularies from the training data (or the checkpoint being resumed).
   Checkpoint ck;
@@ -257,7 +317,7 @@ int train_command(cli::Args& args) {
     mc.dropout = dropout;
   }
   const std::int64_t batches_per_epoch = (static_cast<std::int64_t>(train.size()) + batch_size - 1) / batch_size;
-  if (steps == 0) steps = epochs > 0 ? epochs * batches_per_epoch : std::clamp<std::int64_t>(6 * batches_per_epoch, 500, 4000);  // 6 epochs
+  if (steps == 0) steps = std::max<std::int64_t>(500, (epochs > 0 ? epochs : corpus.epochs) * batches_per_epoch);
   if (resume) steps = std::max(steps, ck.total_steps);
 
   Translator model(mc);
@@ -278,16 +338,20 @@ int train_command(cli::Args& args) {
   st.total_steps = total;
   if (resume) {
     ck.restore(*resume, model, opt, schedule, data_gen, st);
-    std::cerr << "resumed " << resume_path << " at step " << st.step << " of " << total << "\n";
+    log << "resumed " << resume_path << " at step " << st.step << " of " << total << "\n";
   }
-  std::cerr << "task " << corpus.name << ": " << train.size() << " train, " << corpus.valid.size() << " valid, "
+  // Every rank starts from rank 0's weights and draws its own dropout masks.
+  distributed::broadcast_parameters(comm, model.parameters());
+  distributed::split_generator(default_generator(), comm.rank());
+  if (comm.size() > 1) log << "data-parallel: " << comm.size() << " processes over " << comm.name() << "\n";
+  log << "task " << corpus.name << ": " << train.size() << " train, " << corpus.valid.size() << " valid, "
             << corpus.test.size() << " test; vocab " << mc.src_vocab << " -> " << mc.tgt_vocab << "; "
             << model.num_parameters() << " parameters; " << total << " steps\n";
 
   CrossEntropyOptions ce;
   ce.ignore_index = text::Vocab::kPad;
   ce.label_smoothing = smoothing;
-  plot::Progress progress(total);
+  plot::Progress progress(total, log);
   std::vector<double> curve_x, curve_train, curve_vx, curve_valid;
   double window_loss = 0;
   std::int64_t window_steps = 0, window_tokens = 0;
@@ -329,29 +393,45 @@ int train_command(cli::Args& args) {
   } else {
     start_epoch();
   }
+  // The last checkpoint written (or resumed from), for the message when training fails.
+  std::string saved_path = resume_path;
+  std::int64_t saved_step = st.step;
+  const auto save = [&] {
+    if (root) ck.save(save_path, model, opt, schedule, data_gen, st);
+    saved_path = save_path;
+    saved_step = st.step;
+  };
+  std::optional<SigintScope> sigint;
+  sigint.emplace();
   while (st.step < total) {
+    if (interrupted || (stop_at > 0 && st.step >= stop_at)) {
+      if (!save_path.empty()) save();
+      log << (interrupted ? "interrupted" : "stopped") << " at step " << st.step << " of " << total
+                << (save_path.empty() ? "; no --save given, nothing saved" : "; saved " + save_path) << "\n";
+      return interrupted ? kInterruptedExit : 0;
+    }
     if (st.batch_in_epoch >= static_cast<std::int64_t>(epoch_batches.size())) {
       ++st.epoch;
       st.batch_in_epoch = 0;
       start_epoch();
     }
-    const data::Batch b = data::collate(train, epoch_batches[st.batch_in_epoch++], text::Vocab::kPad, text::Vocab::kBos,
-                                        text::Vocab::kEos);
-    const Tensor logits = model.forward(b);
-    const Tensor loss = cross_entropy(logits.reshape({-1, mc.tgt_vocab}), b.tgt_out.reshape({-1}), ce);
-    const double loss_value = loss.item<double>();
+    const StepLoss loss = batch_loss(model, train, epoch_batches[st.batch_in_epoch++], ce, comm);
+    const double loss_value = loss.value;  // the whole batch's, so every rank stops here together
     if (!std::isfinite(loss_value))
-      throw ValueError("the training loss is not finite (" + std::to_string(loss_value) + ") at step " +
-                       std::to_string(st.step + 1) + "; lower --lr or raise --warmup");
+      throw ValueError(std::string("the training loss is ") + (std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
+                       std::to_string(st.step + 1) + "; lower --lr or raise --warmup; " +
+                       (saved_path.empty() ? "no checkpoint was written"
+                                           : "the checkpoint " + saved_path + " (step " + std::to_string(saved_step) +
+                                                 ") is kept"));
     opt.zero_grad();
-    loss.backward();
+    backward(loss, model, comm);
     if (clip > 0) optim::clip_grad_norm(model.parameters(), clip);
     opt.step();
     schedule.step();
     ++st.step;
     window_loss += loss_value;
     ++window_steps;
-    window_tokens += b.target_tokens;
+    window_tokens += loss.tokens;
     if (st.step % log_every == 0 || st.step == total) {
       const double tps = static_cast<double>(window_tokens) / std::max(1e-9, seconds_since(window_start));
       progress.update(st.step, window_loss / static_cast<double>(window_steps), tps);
@@ -361,15 +441,16 @@ int train_command(cli::Args& args) {
       window_steps = window_tokens = 0;
       window_start = Clock::now();
     }
-    if (!plots.empty() && (st.step % valid_every == 0 || st.step == total)) {
+    if (root && !plots.empty() && (st.step % valid_every == 0 || st.step == total)) {
       curve_vx.push_back(static_cast<double>(st.step));
       curve_valid.push_back(valid_loss());
     }
-    if (!save_path.empty() && save_every > 0 && st.step % save_every == 0 && st.step < total)
-      ck.save(save_path, model, opt, schedule, data_gen, st);
+    if (!save_path.empty() && save_every > 0 && st.step % save_every == 0 && st.step < total) save();
   }
+  sigint.reset();  // Ctrl-C during the evaluation stops the program as usual
   progress.finish();
   const double train_seconds = seconds_since(t0);
+  if (!root) return 0;  // the weights are rank 0's: it saves and evaluates them
   model.eval();
   if (!save_path.empty()) ck.save(save_path, model, opt, schedule, data_gen, st);
 
@@ -401,6 +482,7 @@ int eval_command(cli::Args& args) {
   const std::string load = args.get_string("load", "", "checkpoint written by train --save");
   const auto beam = args.get_int("beam", 1, "beam width (1: greedy)", 1, 64);
   const auto threads = args.get_int("threads", 0, "threads (0: the library's default)", 0, 1024);
+  const auto show_errors = args.get_int("show-errors", 0, "print this many wrong translations to stderr", 0);
   Corpus corpus = load_corpus(args, false);
   if (args.help()) {
     std::cout << args.usage("translate eval", "Score a saved model on a task's test split or a test file.");
@@ -416,7 +498,7 @@ int eval_command(cli::Args& args) {
   ck.load_weights(file, model);
   model.eval();
   const auto t0 = Clock::now();
-  const metrics::Scores scores = evaluate(model, ck, corpus.test, static_cast<int>(beam));
+  const metrics::Scores scores = evaluate(model, ck, corpus.test, static_cast<int>(beam), show_errors);
   std::cout << metrics::format_record(scores, seconds_since(t0)) << std::endl;
   return 0;
 }

@@ -22,6 +22,7 @@ std::string text_of(const std::vector<std::string>& tokens, bool char_level);
 struct Corpus {
   std::string name;  // task name or file names
   bool char_level = false;
+  std::int64_t epochs = 6;  // default training length (data::Dataset::epochs)
   std::vector<data::Example> train, valid, test;
 };
 

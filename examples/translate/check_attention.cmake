@@ -2,6 +2,7 @@
 # the seed sentence's attention CSV that the row of "learning" peaks on 学 or 习 and the row of
 # "programming" on 编 or 程. Run: ctest --test-dir build -L long -R translate
 cmake_minimum_required(VERSION 3.25)  # policies: list() keeps the empty first CSV cell
+file(MAKE_DIRECTORY ${OUT})  # --save needs its folder to exist before training starts
 execute_process(COMMAND ${TRANSLATE} train --task zh-en --threads 2 --plots ${OUT} --save ${OUT}/model.safetensors
                 RESULT_VARIABLE rc OUTPUT_VARIABLE record)
 if(NOT rc EQUAL 0)
