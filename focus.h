@@ -12,9 +12,11 @@
 #include <focus/tensor/tensor.h>
 #include <focus/tensor/threads.h>
 
+#include <focus/autograd/anomaly.h>
 #include <focus/autograd/engine.h>
 #include <focus/autograd/function.h>
 #include <focus/autograd/gradcheck.h>
+#include <focus/autograd/graphviz.h>
 #include <focus/autograd/grad_mode.h>
 #include <focus/autograd/node.h>
 #include <focus/autograd/ops_elementwise.h>
@@ -33,3 +35,5 @@
 #include <focus/optim/sgd.h>
 
 #include <focus/io/safetensors.h>
+
+#include <focus/distributed/data_parallel.h>
