@@ -5,6 +5,7 @@
 // decoder (nn::GPT::generate), temperature and top-k sampling (nn/sampling.h).
 // Default text: the GPL-3 licence every Debian system ships in /usr/share/common-licenses.
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
 #include <focus/text/utf8.h>
 
@@ -14,7 +15,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <new>
 #include <sstream>
 
 using namespace focus;
@@ -190,16 +190,5 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once, also in a log file
-  try {
-    return run(argc, argv);
-  } catch (const cli::UsageError& e) {
-    std::cerr << "char_lm: " << e.what() << "\n";
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "char_lm: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "char_lm: " << e.what() << "\n";
-    return 1;
-  }
+  return cli::guarded_main("char_lm", [&] { return run(argc, argv); });
 }

@@ -7,6 +7,7 @@
 #include "swish.h"
 
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 
 #include <cmath>
 #include <cstdio>
@@ -73,13 +74,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const cli::UsageError& e) {
-    std::cerr << "custom_layer: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "custom_layer: " << e.what() << "\n";
-    return 1;
-  }
+  return cli::guarded_main("custom_layer", [&] { return run(argc, argv); });
 }

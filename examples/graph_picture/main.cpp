@@ -6,6 +6,7 @@
 // scripts/render_graph.sh installs graphviz (as root) and runs this program.
 #include <focus/autograd/graphviz.h>
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
 
 #include <cstdlib>
@@ -88,13 +89,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const cli::UsageError& e) {
-    std::cerr << "graph_picture: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "graph_picture: " << e.what() << "\n";
-    return 1;
-  }
+  return cli::guarded_main("graph_picture", [&] { return run(argc, argv); });
 }

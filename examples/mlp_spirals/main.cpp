@@ -4,6 +4,7 @@
 // AdamW with a cosine schedule, held-out accuracy, and a picture of what the net learned: the
 // decision regions over the whole plane with the test points on top (plot/scatter.h).
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
 #include <focus/plot/atomic_file.h>
 #include <focus/plot/scatter.h>
@@ -12,7 +13,6 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <new>
 
 using namespace focus;
 
@@ -132,16 +132,5 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once, also in a log file
-  try {
-    return run(argc, argv);
-  } catch (const cli::UsageError& e) {
-    std::cerr << "mlp_spirals: " << e.what() << "\n";
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "mlp_spirals: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "mlp_spirals: " << e.what() << "\n";
-    return 1;
-  }
+  return cli::guarded_main("mlp_spirals", [&] { return run(argc, argv); });
 }

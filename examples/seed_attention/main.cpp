@@ -4,12 +4,12 @@
 // reproduce a fixed "teacher" layer's outputs on fresh random inputs (mean squared error, Adam),
 // and the loss falls.
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
 #include <focus/optim/adam.h>
 
 #include <cstdio>
 #include <iostream>
-#include <new>
 
 using namespace focus;
 
@@ -58,16 +58,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const cli::UsageError& e) {
-    std::cerr << "seed_attention: " << e.what() << "\n";
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "seed_attention: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "seed_attention: " << e.what() << "\n";
-    return 1;
-  }
+  return cli::guarded_main("seed_attention", [&] { return run(argc, argv); });
 }

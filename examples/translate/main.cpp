@@ -7,12 +7,12 @@
 #include "app.h"
 
 #include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #ifdef TRANSLATE_WITH_MPI
 #include <focus/distributed/mpi/mpi_communicator.h>
 #endif
 
 #include <iostream>
-#include <new>
 
 namespace {
 
@@ -25,7 +25,7 @@ const char* kUsage =
     "run 'translate <command> --help' for the flags of each.\n";
 
 int run(int argc, char** argv) {
-  try {
+  return focus::cli::guarded_main("translate", [&] {
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
       std::cout << kUsage;
       return argc < 2 ? 2 : 0;
@@ -37,19 +37,7 @@ int run(int argc, char** argv) {
     if (command == "run") return translate::run_command(args);
     std::cerr << "translate: unknown command '" << command << "' (train, eval or run)\n";
     return 2;
-  } catch (const focus::cli::UsageError& e) {
-    std::cerr << "translate: " << e.what() << "\n";
-    return 2;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "translate: out of memory\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "translate: " << e.what() << "\n";
-    return 1;
-  } catch (...) {
-    std::cerr << "translate: unknown error\n";
-    return 1;
-  }
+  });
 }
 
 }  // namespace

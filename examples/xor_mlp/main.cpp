@@ -2,31 +2,17 @@
 // no optim/): the smallest complete training loop in focus. Points x in [-1, 1]^2 are labelled 1
 // when x0 * x1 > 0 (same-sign quadrants), which no linear model can separate.
 // Exits 1 if the final loss is not below the initial one, so the CTest smoke run asserts learning.
+#include <focus/cli/args.h>
+#include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
-#include <new>
-#include <string_view>
 
 using focus::Tensor;
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: xor_mlp [--steps N] [--seed S]\n"
-    "  --steps N  full-batch SGD steps (default 2000)\n"
-    "  --seed S   seed of focus's generator: data and initial weights (default 0)\n";
-
-// Parses a whole argument as an integer of type T, or returns false.
-template <class T>
-bool parse(std::string_view s, T& out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size();
-}
 
 // Binary cross-entropy on logits z, written with elementwise ops in the stable form
 //   bce(z, y) = max(z, 0) - y * z + log(1 + exp(-|z|)),
@@ -85,35 +71,15 @@ int run(std::int64_t steps, std::uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    std::int64_t steps = 2000;
-    std::uint64_t seed = 0;
-    for (int i = 1; i < argc; ++i) {
-      const std::string_view arg = argv[i];
-      if (arg == "--help" || arg == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      }
-      const bool known = arg == "--steps" || arg == "--seed";
-      if (!known || i + 1 >= argc) {
-        std::fprintf(stderr, "xor_mlp: %s '%s' (try --help)\n", known ? "no value after" : "unknown flag", argv[i]);
-        return 2;
-      }
-      const std::string_view value = argv[++i];
-      const bool ok = arg == "--steps" ? parse(value, steps) && steps > 0 : parse(value, seed);
-      if (!ok) {
-        std::fprintf(stderr, "xor_mlp: %s needs a %s integer; got '%s'\n", argv[i - 1],
-                     arg == "--steps" ? "positive" : "non-negative", argv[i]);
-        return 2;
-      }
+  return focus::cli::guarded_main("xor_mlp", [&] {
+    focus::cli::Args args(argc, argv);
+    const auto steps = args.get_int("steps", 2000, "full-batch SGD steps", 1);
+    const auto seed = args.get_int("seed", 0, "seed of focus's generator: data and initial weights", 0);
+    if (args.help()) {
+      std::fputs(args.usage("xor_mlp", "Train a 2-layer perceptron on XOR with raw tensors and autograd.").c_str(), stdout);
+      return 0;
     }
-    return run(steps, seed);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "xor_mlp: out of memory\n");
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "xor_mlp: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "xor_mlp: unknown exception\n");
-  }
-  return 1;
+    args.finish();
+    return run(steps, static_cast<std::uint64_t>(seed));
+  });
 }
