@@ -4,13 +4,13 @@
 # both sides. Prints each ratio as PyTorch ms / focus ms (above 1: focus is faster): the median over
 # the rounds and its spread (lowest..highest), one key=value line per workload (per T for W4).
 # Usage: bench/compare.sh [BUILD_DIR]   (default build/); environment: ROUNDS (3), THREADS ("1 2"),
-# TORCH_REF (/work/shared/bench/torch_ref.py), DECODE_ITERS (3: a PyTorch decode step takes seconds),
+# TORCH_REF (../shared/bench/torch_ref.py beside the repository), DECODE_ITERS (3: a PyTorch decode step takes seconds),
 # OUT (a folder for the raw lines; default a temporary one), WORKLOADS (a subset of focus_bench's).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
 bench_bin="$build/bench/focus_bench"
-torch_ref="${TORCH_REF:-/work/shared/bench/torch_ref.py}"
+torch_ref="${TORCH_REF:-$here/../../shared/bench/torch_ref.py}"  # ../shared beside the repository
 rounds="${ROUNDS:-3}"
 threads_list="${THREADS:-1 2}"
 decode_iters="${DECODE_ITERS:-3}"

@@ -1,4 +1,4 @@
-"""The PyTorch side of focus_bench's workloads that /work/shared/bench/torch_ref.py does not cover,
+"""The PyTorch side of focus_bench's workloads that ../shared/bench/torch_ref.py does not cover,
 and single-workload runs for the per-process memory comparison (bench/memory.sh).
 Run with Debian's torch (1.13) and both thread pools pinned:
   OPENBLAS_NUM_THREADS=N OMP_NUM_THREADS=N /usr/bin/python3 torch_extra.py N [--only NAME] [--T 128,256] [--iters 20]
