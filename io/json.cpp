@@ -7,61 +7,11 @@
 #include <stdexcept>
 
 #include <focus/tensor/error.h>
+#include <focus/text/utf8.h>
 
 namespace focus::io::json {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if none starts there.
-// The second byte's range is narrowed after E0 (overlong), ED (surrogates), F0 (overlong) and
-// F4 (above U+10FFFF); every other continuation byte is 80..BF.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) -> unsigned {
-    return k < s.size() ? static_cast<unsigned char>(s[k]) : 0x100u;
-  };
-  const unsigned b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  const unsigned b1 = byte(i + 1);
-  if (b1 < lo || b1 > hi) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    const unsigned b = byte(i + k);
-    if (b < 0x80 || b > 0xBF) return 0;
-  }
-  return length;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -268,7 +218,7 @@ std::string Reader::read_string() {
     }
     if (c < 0x20) fail("control character in a string (it must be escaped); got " + describe(text_, pos_));
     if (c >= 0x80) {
-      const std::size_t length = utf8_sequence_length(text_, pos_);
+      const std::size_t length = text::utf8_sequence_length(text_, pos_);
       if (length == 0) fail("invalid UTF-8 in a string; got " + describe(text_, pos_));
       out.append(text_.substr(pos_, length));
       pos_ += length;
@@ -304,7 +254,7 @@ std::string Reader::read_string() {
           if (low < 0xDC00 || low > 0xDFFF) fail_at(escape, "high surrogate not followed by a low surrogate");
           cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         }
-        append_utf8(out, cp);
+        text::append_utf8(out, static_cast<char32_t>(cp));
         break;
       }
       default: fail_at(escape, "invalid escape; got " + describe(text_, escape + 1));
@@ -494,15 +444,10 @@ std::string quote(std::string_view utf8) {
 }
 
 bool is_valid_utf8(std::string_view s, std::size_t* bad_at) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t length = utf8_sequence_length(s, i);
-    if (length == 0) {
-      if (bad_at) *bad_at = i;
-      return false;
-    }
-    i += length;
-  }
-  return true;
+  const std::size_t bad = text::find_invalid_utf8(s);
+  if (bad == std::string_view::npos) return true;
+  if (bad_at) *bad_at = bad;
+  return false;
 }
 
 }  // namespace focus::io::json
