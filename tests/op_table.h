@@ -113,6 +113,22 @@ void check_error(F&& f, std::initializer_list<std::string_view> parts, const std
   ::focus::testing::check_error<E>([&] { (void)(expr); }, {__VA_ARGS__}, #expr, __LINE__)
 
 // ---- naive references -----------------------------------------------------------------------
+// The row-major multi-index of element `flat` of shape s, and back.
+inline std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& s) {
+  std::vector<std::int64_t> idx(s.size());
+  for (int d = s.size() - 1; d >= 0; --d) {
+    idx[d] = flat % s[d];
+    flat /= s[d];
+  }
+  return idx;
+}
+
+inline std::int64_t ravel(const std::vector<std::int64_t>& idx, const Shape& s) {
+  std::int64_t flat = 0;
+  for (int d = 0; d < s.size(); ++d) flat = flat * s[d] + idx[d];
+  return flat;
+}
+
 // Element of t (any layout) at a row-major index of a shape t broadcasts to.
 inline double broadcast_at(const Tensor& t, const Shape& out, std::int64_t flat) {
   std::int64_t off = t.offset();

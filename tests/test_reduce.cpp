@@ -13,21 +13,6 @@ namespace {
 
 // ---- naive references ---------------------------------------------------------------------------
 
-std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& s) {
-  std::vector<std::int64_t> idx(s.size());
-  for (int d = s.size() - 1; d >= 0; --d) {
-    idx[d] = flat % s[d];
-    flat /= s[d];
-  }
-  return idx;
-}
-
-std::int64_t ravel(const std::vector<std::int64_t>& idx, const Shape& s) {
-  std::int64_t flat = 0;
-  for (int d = 0; d < s.size(); ++d) flat = flat * s[d] + idx[d];
-  return flat;
-}
-
 using Fold = std::function<double(const std::vector<double>&)>;
 
 // f of the elements of x in each output position of a reduction over dims (empty: all dims).

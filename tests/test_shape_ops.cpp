@@ -17,21 +17,6 @@ std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
 // ---- naive references ---------------------------------------------------------------------------
 
-std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& s) {
-  std::vector<std::int64_t> idx(s.size());
-  for (int d = s.size() - 1; d >= 0; --d) {
-    idx[d] = flat % s[d];
-    flat /= s[d];
-  }
-  return idx;
-}
-
-std::int64_t ravel(const std::vector<std::int64_t>& idx, const Shape& s) {
-  std::int64_t flat = 0;
-  for (int d = 0; d < s.size(); ++d) flat = flat * s[d] + idx[d];
-  return flat;
-}
-
 double element(const Tensor& x, const std::vector<std::int64_t>& idx) { return broadcast_at(x, x.shape(), ravel(idx, x.shape())); }
 
 // out[p] = x[p with p[dim] replaced by index[p]]
