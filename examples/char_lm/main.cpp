@@ -2,12 +2,17 @@
 // It teaches the language-model recipe: next-token cross-entropy under a causal mask, random
 // windows of a text as batches, validation loss in bits per character against the unigram
 // baseline (what knowing only each character's frequency gives), and generation with the cached
-// decoder (nn::GPT::generate), temperature and top-k sampling (nn/sampling.h).
+// decoder (nn::GPT::generate), temperature and top-k sampling (nn/sampling.h). Under mpirun it
+// trains data-parallel: each rank takes its share of every batch (distributed/data_parallel.h).
 // Default text: the GPL-3 licence every Debian system ships in /usr/share/common-licenses.
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
+#include <focus/distributed/data_parallel.h>
 #include <focus/focus.h>
 #include <focus/text/utf8.h>
+#ifdef CHAR_LM_WITH_MPI
+#include <focus/distributed/mpi/mpi_communicator.h>
+#endif
 
 #include <chrono>
 #include <cmath>
@@ -15,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <span>
 #include <sstream>
 
 using namespace focus;
@@ -88,10 +94,43 @@ double evaluate_bpc(nn::GPT& model, const std::vector<std::int64_t>& ids) {
   return nats / static_cast<double>(count) / std::log(2.0);
 }
 
+// One step's forward and backward on the batch x -> y ([B, T] each, flattened); returns the mean
+// loss per character over the whole batch. Alone: the plain mean over all B*T characters. One of
+// N ranks: this rank's windows (its shard of the B) only, their losses summed and divided by the
+// character count summed over the ranks, so that after allreduce_gradients every rank holds the
+// gradient of the same whole-batch mean. A rank whose shard is empty (B < N) only adds zeros.
+double forward_backward(nn::GPT& model, const std::vector<std::int64_t>& x, const std::vector<std::int64_t>& y,
+                        distributed::Communicator& comm) {
+  const std::int64_t T = model.config().block_size, V = model.config().vocab_size;
+  const auto B = static_cast<std::int64_t>(x.size()) / T;
+  if (comm.size() == 1) {  // kept apart so a one-process run computes exactly what it always did
+    const Tensor loss = cross_entropy(model.forward(tensor(x, {B, T})).reshape({B * T, V}), tensor(y));
+    loss.backward();
+    return loss.item<double>();
+  }
+  const auto shard = distributed::shard_range(B, comm.rank(), comm.size());
+  std::vector<double> stats{0, 0};  // this rank's loss sum and character count; after the allreduce, the batch's
+  Tensor sum;
+  if (shard.size() > 0) {
+    const std::vector<std::int64_t> xs(x.begin() + shard.begin * T, x.begin() + shard.end * T);
+    const std::vector<std::int64_t> ys(y.begin() + shard.begin * T, y.begin() + shard.end * T);
+    const Tensor logits = model.forward(tensor(xs, {shard.size(), T})).reshape({shard.size() * T, V});
+    sum = cross_entropy(logits, tensor(ys), {.reduction = Reduction::Sum});
+    stats = {sum.item<double>(), static_cast<double>(shard.size() * T)};
+  }
+  comm.allreduce_sum(std::span<double>(stats));
+  if (sum.defined()) (sum / stats[1]).backward();
+  distributed::allreduce_gradients(comm, model.parameters());
+  return stats[0] / stats[1];
+}
+
 // The training loop: random windows of the training text, next-character cross-entropy, AdamW
-// with linear warm-up and cosine decay, gradient clipping. Returns the first and last step's loss.
-std::pair<double, double> train(nn::GPT& model, const std::vector<std::int64_t>& ids, const TrainOptions& o, Generator& gen) {
-  const std::int64_t T = model.config().block_size, V = model.config().vocab_size, B = o.batch;
+// with linear warm-up and cosine decay, gradient clipping. Every rank draws the same windows from
+// gen (seeded alike) and trains on its share of them. Returns the first and last step's loss (of
+// the whole batch, so the same on every rank); rank 0 alone prints progress.
+std::pair<double, double> train(nn::GPT& model, const std::vector<std::int64_t>& ids, const TrainOptions& o, Generator& gen,
+                                distributed::Communicator& comm) {
+  const std::int64_t T = model.config().block_size, B = o.batch;
   if (static_cast<std::int64_t>(ids.size()) < T + 1) throw ValueError("the training text is shorter than --context + 1");
   optim::AdamW opt(model.named_parameters(), {.lr = o.lr, .betas = {0.9, 0.99}, .weight_decay = 0.1});
   optim::LambdaLR schedule(opt, [&o](std::int64_t step) {
@@ -107,21 +146,20 @@ std::pair<double, double> train(nn::GPT& model, const std::vector<std::int64_t>&
       std::copy(ids.begin() + start, ids.begin() + start + T, x.begin() + b * T);
       std::copy(ids.begin() + start + 1, ids.begin() + start + T + 1, y.begin() + b * T);
     }
-    const Tensor loss = cross_entropy(model.forward(tensor(x, {B, T})).reshape({B * T, V}), tensor(y));
     opt.zero_grad();
-    loss.backward();
+    last = forward_backward(model, x, y, comm);
     if (o.clip > 0) optim::clip_grad_norm(model.parameters(), o.clip);
     opt.step();
     schedule.step();
-    last = loss.item<double>();
     if (step == 1) first = last;
-    if (step == 1 || step % std::max<std::int64_t>(1, o.steps / 10) == 0 || step == o.steps)
+    if (comm.rank() == 0 && (step == 1 || step % std::max<std::int64_t>(1, o.steps / 10) == 0 || step == o.steps))
       std::printf("step %5lld  loss %.4f  (%.3f bits/char)\n", static_cast<long long>(step), last, last / std::log(2.0));
   }
   return {first, last};
 }
 
 int run(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once, also in a log file
   cli::Args args(argc, argv);
   const std::string path = args.get_string("text", "/usr/share/common-licenses/GPL-3", "plain-text (UTF-8) file to model");
   const double valid_fraction = args.get_double("valid", 0.1, "fraction of the text held out for validation (every n-th 1,000 characters)");
@@ -151,6 +189,10 @@ int run(int argc, char** argv) {
   if (!(mc.dropout >= 0 && mc.dropout < 1) || !(to.lr > 0) || !(so.temperature >= 0))
     throw cli::UsageError("--dropout must be in [0, 1), --lr positive and --temperature >= 0");
   if (mc.d_model % mc.n_head != 0) throw cli::UsageError("--d-model must be a multiple of --heads");
+  // Under mpirun: one rank of a data-parallel job; rank 0 alone prints, evaluates and samples.
+  // Alone: rank 0 of 1. A build without MPI refuses to run under mpirun (world() throws).
+  distributed::Communicator& comm = distributed::world();
+  const bool root = comm.rank() == 0;
   if (threads > 0) set_num_threads(static_cast<int>(threads));
   manual_seed(static_cast<std::uint64_t>(seed));
 
@@ -165,30 +207,46 @@ int run(int argc, char** argv) {
   if (prompt_ids.empty() && n_sample > 0) throw cli::UsageError("--prompt must not be empty");
   mc.vocab_size = static_cast<std::int64_t>(corpus.chars.size());
   nn::GPT model(mc);
-  std::printf("%s: %zu train and %zu valid characters, %lld distinct; %lld parameters\n", path.c_str(), corpus.train.size(),
-              corpus.valid.size(), static_cast<long long>(mc.vocab_size), static_cast<long long>(model.num_parameters()));
+  if (root)
+    std::printf("%s: %zu train and %zu valid characters, %lld distinct; %lld parameters\n", path.c_str(), corpus.train.size(),
+                corpus.valid.size(), static_cast<long long>(mc.vocab_size), static_cast<long long>(model.num_parameters()));
+  // Every rank starts from rank 0's weights and draws its own dropout masks.
+  distributed::broadcast_parameters(comm, model.parameters());
+  distributed::split_generator(default_generator(), comm.rank());
+  if (root && comm.size() > 1) std::fprintf(stderr, "data-parallel: %d processes over %s\n", comm.size(), comm.name().c_str());
 
   Generator gen(static_cast<std::uint64_t>(seed) + 1);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto [first, last] = train(model, corpus.train, to, gen);
+  const auto [first, last] = train(model, corpus.train, to, gen, comm);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%s from %.4f to %.4f\n", last < first ? "loss fell" : "loss did not fall", first, last);
-  std::printf("valid_bpc=%.3f unigram_bpc=%.3f train_seconds=%.1f\n", evaluate_bpc(model, corpus.valid), unigram_bpc(corpus),
-              seconds);
-
-  if (n_sample > 0) {
-    model.eval();
-    std::string sample = prompt;
-    for (auto id : model.generate(prompt_ids, n_sample, so, gen)) sample += corpus.chars[id];
-    std::printf("--- sample (temperature %g, top-k %lld) ---\n%s\n---\n", so.temperature, static_cast<long long>(so.top_k),
-                sample.c_str());
+  const int status = last < first ? 0 : 1;  // the smoke test asserts the loss falls; every rank agrees
+  if (root) {
+    std::printf("%s from %.4f to %.4f\n", last < first ? "loss fell" : "loss did not fall", first, last);
+    std::printf("valid_bpc=%.3f unigram_bpc=%.3f train_seconds=%.1f\n", evaluate_bpc(model, corpus.valid),
+                unigram_bpc(corpus), seconds);
+    if (n_sample > 0) {
+      model.eval();
+      std::string sample = prompt;
+      for (auto id : model.generate(prompt_ids, n_sample, so, gen)) sample += corpus.chars[id];
+      std::printf("--- sample (temperature %g, top-k %lld) ---\n%s\n---\n", so.temperature,
+                  static_cast<long long>(so.top_k), sample.c_str());
+    }
   }
-  return last < first ? 0 : 1;  // the smoke test asserts the loss falls
+  // A failing status ends the whole job at once (MpiSession::finish): the other ranks wait here
+  // until rank 0 has reported. Alone the barrier returns at once.
+  comm.barrier();
+  return status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up at once, also in a log file
-  return cli::guarded_main("char_lm", [&] { return run(argc, argv); });
+  const auto guarded_run = [&] { return cli::guarded_main("char_lm", [&] { return run(argc, argv); }); };
+#ifdef CHAR_LM_WITH_MPI
+  // Under mpirun every rank runs this program; train then splits each batch across them.
+  distributed::MpiSession mpi(argc, argv);
+  return mpi.finish(guarded_run());
+#else
+  return guarded_run();
+#endif
 }
