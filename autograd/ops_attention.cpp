@@ -121,20 +121,22 @@ Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const
           sum_to(matmul(p.mT(), g), v.shape())};
 }
 
-// One node: the blockwise kernel forward; backward saves q, k, v, the output and lse [.., Tq].
+// One node: the blockwise kernel forward; backward saves q, k, v, the output and lse [.., Tq],
+// and for short key sequences the weights (the kernel keeps them only when Tk fits one block).
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                        const kernel::FlashMask& flash, const Shape& batch, double scale) {
+  const bool grad = needs_grad(q, k, v);
   kernel::FlashForward f = kernel::flash_attention_forward(expand_batch(q, batch), expand_batch(k, batch),
-                                                           expand_batch(v, batch), flash, scale);
-  if (!needs_grad(q, k, v)) return f.out;
+                                                           expand_batch(v, batch), flash, scale, grad);
+  if (!grad) return f.out;
   return record(kOp, f.out, {q, k, v},
-                [qs = save(q), ks = save(k), vs = save(v), out = save_output(f.out), lse = f.lse, mask, flash, batch,
-                 scale](const Tensor& g) -> Grads {
+                [qs = save(q), ks = save(k), vs = save(v), out = save_output(f.out), lse = f.lse, weights = f.weights,
+                 mask, flash, batch, scale](const Tensor& g) -> Grads {
                   const Tensor &q = qs.get(kOp), &k = ks.get(kOp), &v = vs.get(kOp);
                   if (GradMode::is_enabled()) return composed_backward(q, k, v, g, mask, scale);
                   const kernel::FlashGrads gr =
                       kernel::flash_attention_backward(expand_batch(q, batch), expand_batch(k, batch),
-                                                       expand_batch(v, batch), out.get(kOp), lse, g, flash, scale);
+                                                       expand_batch(v, batch), out.get(kOp), lse, weights, g, flash, scale);
                   return {sum_to(gr.dq, q.shape()), sum_to(gr.dk, k.shape()), sum_to(gr.dv, v.shape())};
                 });
 }

@@ -5,6 +5,7 @@
 #include <focus/tensor/attention_kernel.h>
 
 #include <focus/tensor/factory.h>
+#include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 
 #include <cblas.h>
@@ -156,13 +157,63 @@ Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
   return s;
 }
 
+// Row steps of the softmax inside both passes: float through the vectorised rows:: functions of
+// fast_math.h, double in plain loops and libm (its exact gradient checks).
+template <class T>
+T row_max(const T* row, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    return rows::max(row, n);
+  } else {
+    T m = -std::numeric_limits<T>::infinity();
+    for (std::int64_t c = 0; c < n; ++c) m = std::max(m, row[c]);
+    return m;
+  }
+}
+
+template <class T>
+double exp_shifted_sum(T* row, std::int64_t n, T shift) {  // row = exp(row - shift); the sum
+  if constexpr (std::is_same_v<T, float>) {
+    return rows::exp_shifted_sum(row, n, shift);
+  } else {
+    double sum = 0;
+    for (std::int64_t c = 0; c < n; ++c) sum += row[c] = std::exp(row[c] - shift);
+    return sum;
+  }
+}
+
+template <class T>
+void exp_shifted(T* row, std::int64_t n, T shift) {
+  if constexpr (std::is_same_v<T, float>) rows::exp_shifted(row, n, shift);
+  else
+    for (std::int64_t c = 0; c < n; ++c) row[c] = std::exp(row[c] - shift);
+}
+
+template <class T>
+void softmax_grad_row(T* ds, const T* p, std::int64_t n, T d) {  // ds = p * (ds - d)
+  if constexpr (std::is_same_v<T, float>) rows::softmax_grad(ds, p, n, d);
+  else
+    for (std::int64_t c = 0; c < n; ++c) ds[c] = p[c] * (ds[c] - d);
+}
+
+template <class T>
+double dot(const T* a, const T* b, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    return rows::dot(a, b, n);
+  } else {
+    double d = 0;
+    for (std::int64_t c = 0; c < n; ++c) d += a[c] * b[c];
+    return d;
+  }
+}
+
 // ---- forward ------------------------------------------------------------------------------------
 // Per query tile: m (running max of the scores seen), l (running sum of exp(score - m)) and the
 // unnormalised output acc = sum_j exp(s_ij - m) v_j. A new key block with a larger max rescales
 // l and acc by exp(m_old - m_new). At the end out = acc / l and lse = m + log(l).
 template <class T>
 void forward_slices(const Operand& q, const Operand& k, const Operand& v, const MaskReader& mask, T* out, T* lse,
-                    std::int64_t nslices, std::int64_t tq, std::int64_t dh, std::int64_t dv, T scale) {
+                    T* weights, std::int64_t nslices, std::int64_t tq, std::int64_t tk, std::int64_t dh,
+                    std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> S(kRows * kKeys);
   std::vector<T> m(kRows);
@@ -171,6 +222,7 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
     const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s);
     T* O = out + s * tq * dv;
     T* L = lse + s * tq;
+    T* W = weights ? weights + s * tq * tk : nullptr;
     for (std::int64_t i0 = 0; i0 < tq; i0 += kRows) {
       const std::int64_t rows = std::min(kRows, tq - i0);
       const std::int64_t key_end = mask.key_end_for(s, i0 + rows);  // later keys are hidden from every row
@@ -184,19 +236,12 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
         mask.apply(S.data(), kKeys, s, i0, rows, j0, cols);
         for (std::int64_t r = 0; r < rows; ++r) {
           T* row = S.data() + r * kKeys;
-          T block_max = kNegInf;
-          for (std::int64_t c = 0; c < cols; ++c) block_max = std::max(block_max, row[c]);
-          const T m_new = std::max(m[r], block_max);
+          const T m_new = std::max(m[r], row_max(row, cols));
           if (m_new == kNegInf) {  // every key so far hidden: P = 0, nothing to add
             std::fill(row, row + cols, T(0));
             continue;
           }
-          double sum = 0;
-          for (std::int64_t c = 0; c < cols; ++c) {
-            const T p = std::exp(row[c] - m_new);
-            row[c] = p;
-            sum += p;
-          }
+          const double sum = exp_shifted_sum(row, cols, m_new);
           if (m_new != m[r]) {
             const T correction = std::exp(m[r] - m_new);  // 0 on the first visible block
             l[r] *= correction;
@@ -208,6 +253,16 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
         }
         // acc_i += P V_j  [rows, dv]
         gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
+      }
+      if (W) {  // one key block (tk <= kKeys), so its P over l is the weights; hidden keys weigh 0
+        for (std::int64_t r = 0; r < rows; ++r) {
+          T* w = W + (i0 + r) * tk;
+          std::fill(w, w + tk, T(0));
+          if (l[r] == 0 || key_end == 0) continue;
+          const T inv = static_cast<T>(1.0 / l[r]);
+          const T* p = S.data() + r * kKeys;
+          for (std::int64_t c = 0; c < key_end; ++c) w[c] = p[c] * inv;
+        }
       }
       for (std::int64_t r = 0; r < rows; ++r) {
         T* o = O + (i0 + r) * dv;
@@ -231,8 +286,9 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
 // Key blocks are the outer loop so dK_j and dV_j are finished one block at a time.
 template <class T>
 void backward_slices(const Operand& q, const Operand& k, const Operand& v, const T* out, const T* lse,
-                     const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out, std::int64_t nslices,
-                     std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv, T scale) {
+                     const T* weights, const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out,
+                     std::int64_t nslices, std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv,
+                     T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> P(kRows * kKeys), dS(kRows * kKeys), D(tq);
   for (std::int64_t s = 0; s < nslices; ++s) {
@@ -245,12 +301,8 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
 
     bool dead_row = false;  // a row with no visible key (lse -inf): it adds nothing to dq and dk
     for (std::int64_t i = 0; i < tq; ++i) {
-      double d = 0;
-      if (L[i] == kNegInf)
-        dead_row = true;
-      else
-        for (std::int64_t c = 0; c < dv; ++c) d += static_cast<double>(dO[i * dout.ld + c]) * O[i * dv + c];
-      D[i] = static_cast<T>(d);
+      if (L[i] == kNegInf) dead_row = true;
+      D[i] = L[i] == kNegInf ? T(0) : static_cast<T>(dot(dO + i * dout.ld, O + i * dv, dv));
     }
 
     const std::int64_t key_end = mask.key_end[s];
@@ -260,26 +312,32 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
         const std::int64_t rows = std::min(kRows, tq - i0);
         const std::int64_t cols = std::min(block_cols, mask.key_end_for(s, i0 + rows) - j0);
         if (cols <= 0) continue;
-        // P = exp(scale Q_i K_j^T - lse_i)  [rows, cols]; hidden scores are -inf, so P = 0 there
-        gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), P.data(), kKeys);
-        mask.apply(P.data(), kKeys, s, i0, rows, j0, cols);
-        for (std::int64_t r = 0; r < rows; ++r) {
-          T* row = P.data() + r * kKeys;
-          const T lse_r = L[i0 + r];
-          if (lse_r == kNegInf)  // a row that sees no key: P = 0, so dS = 0 (masked_fill's gradient)
-            std::fill(row, row + cols, T(0));
-          else
-            for (std::int64_t c = 0; c < cols; ++c) row[c] = std::exp(row[c] - lse_r);
+        // P [rows, cols]: the forward's weights when it kept them, else recomputed as
+        // exp(scale Q_i K_j^T - lse_i); hidden scores are -inf, so P = 0 there
+        const T* Pt = P.data();
+        std::int64_t ldp = kKeys;
+        if (weights) {
+          Pt = weights + (s * tq + i0) * tk + j0;
+          ldp = tk;
+        } else {
+          gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), P.data(), kKeys);
+          mask.apply(P.data(), kKeys, s, i0, rows, j0, cols);
+          for (std::int64_t r = 0; r < rows; ++r) {
+            T* row = P.data() + r * kKeys;
+            const T lse_r = L[i0 + r];
+            if (lse_r == kNegInf)  // a row that sees no key: P = 0, so dS = 0 (masked_fill's gradient)
+              std::fill(row, row + cols, T(0));
+            else
+              exp_shifted(row, cols, lse_r);
+          }
         }
         // dV_j += P^T dO_i  [cols, dv]
-        gemm(true, false, cols, dv, rows, T(1), P.data(), kKeys, dO + i0 * dout.ld, dout.ld, T(1), dV + j0 * dv, dv);
+        gemm(true, false, cols, dv, rows, T(1), Pt, ldp, dO + i0 * dout.ld, dout.ld, T(1), dV + j0 * dv, dv);
         // dP = dO_i V_j^T  [rows, cols], then dS = P * (dP - D_i) in place
         gemm(false, true, rows, cols, dv, T(1), dO + i0 * dout.ld, dout.ld, V + j0 * v.ld, v.ld, T(0), dS.data(), kKeys);
         for (std::int64_t r = 0; r < rows; ++r) {
           T* ds = dS.data() + r * kKeys;
-          const T* p = P.data() + r * kKeys;
-          const T d = D[i0 + r];
-          for (std::int64_t c = 0; c < cols; ++c) ds[c] = p[c] * (ds[c] - d);
+          softmax_grad_row(ds, Pt + r * ldp, cols, D[i0 + r]);
         }
         // dQ_i += scale dS K_j  [rows, dh];  dK_j += scale dS^T Q_i  [cols, dh]
         gemm(false, false, rows, dh, cols, scale, dS.data(), kKeys, K + j0 * k.ld, k.ld, T(1), dQ + i0 * dh, dh);
@@ -296,7 +354,7 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
 }  // namespace
 
 FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
-                                     double scale) {
+                                     double scale, bool keep_weights) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
   const Operand Q = operand(q), K = operand(k), V = operand(v);
@@ -306,26 +364,30 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
   Shape lse_shape = batch;
   lse_shape.push_back(tq);
   f.lse = Tensor::empty(lse_shape, q.dtype());
+  if (keep_weights && tk <= kKeys) f.weights = Tensor::empty(with_rows(batch, tq, tk), q.dtype());
   dispatch_floating("scaled_dot_product_attention", q.dtype(), [&]<class T>() {
-    forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), numel_of(batch), tq, dh, dv,
+    forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(),
+                      f.weights.defined() ? f.weights.data_ptr<T>() : nullptr, numel_of(batch), tq, tk, dh, dv,
                       static_cast<T>(scale));
   });
   return f;
 }
 
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
-                                    const Tensor& lse, const Tensor& dout, const FlashMask& mask, double scale) {
+                                    const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
+                                    double scale) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
   const Operand Q = operand(q), K = operand(k), V = operand(v), dO = operand(dout);
-  const Tensor O = contiguous(out), L = contiguous(lse);
+  const Tensor O = contiguous(out), L = contiguous(lse), W = weights.defined() ? contiguous(weights) : weights;
   const MaskReader m = mask_reader(mask, batch, tq, tk);
   FlashGrads g;
   g.dq = zeros(with_rows(batch, tq, dh), q.dtype());
   g.dk = zeros(with_rows(batch, tk, dh), q.dtype());
   g.dv = zeros(with_rows(batch, tk, dv), q.dtype());
   dispatch_floating("scaled_dot_product_attention_backward", q.dtype(), [&]<class T>() {
-    backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
+    backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), weights.defined() ? W.data_ptr<T>() : nullptr, dO, m,
+                       g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
                        g.dv.data_ptr<T>(), numel_of(batch), tq, tk, dh, dv, static_cast<T>(scale));
   });
   return g;

@@ -27,22 +27,29 @@ struct FlashForward {
   Tensor out;  // [batch.., Tq, Dv], contiguous
   Tensor lse;  // [batch.., Tq]: m + log(l) of each query row (max and sum of exp over its keys);
                // -inf where the row may attend no key, whose output is NaN (as softmax of all -inf)
+  Tensor weights;  // [batch.., Tq, Tk] when kept (see below), else undefined; 0 on hidden keys and
+                   // on rows that attend no key
 };
 
-// out = softmax(scale q k^T, masked) v, one key block at a time.
+// out = softmax(scale q k^T, masked) v, one key block at a time. With keep_weights and Tk at most
+// one key block (128 keys), the weights come out too, so the backward can read them instead of
+// recomputing the scores: short sequences then skip a GEMM and an exp pass, and the memory stays
+// linear in Tq (Tq x at most 128 per slice).
 FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
-                                     double scale);
+                                     double scale, bool keep_weights = false);
 
 struct FlashGrads {
   Tensor dq, dk, dv;  // [batch.., Tq, Dh], [batch.., Tk, Dh], [batch.., Tk, Dv], contiguous: the
                       // caller sums them over the dims where an input was broadcast
 };
 
-// Gradients of out given dout [batch.., Tq, Dv], from q, k, v, out and lse of the forward.
+// Gradients of out given dout [batch.., Tq, Dv], from q, k, v, out, lse and (when defined) the
+// weights of the forward.
 // A row that attends no key gets dq = 0 and adds nothing to dk, but makes its slice's dv NaN:
 // what the composed path gives (its NaN weights reach dv = P^T dO; masked_fill's gradient stops
 // them on the way to the scores).
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
-                                    const Tensor& lse, const Tensor& dout, const FlashMask& mask, double scale);
+                                    const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
+                                    double scale);
 
 }  // namespace focus::kernel

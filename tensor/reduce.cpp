@@ -1,6 +1,7 @@
 // Reduction kernels: one pass over the input in its memory order, accumulating into the output
 // read through strides that are 0 on the reduced dims.
 #include <focus/tensor/reduce.h>
+#include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
 
@@ -44,6 +45,23 @@ Strides reduced_strides(const Shape& out_shape, const DimMask& mask) {
   return st;
 }
 
+// The sum of a[0 .. n) in kLanes interleaved partial sums: the compiler keeps them in vector
+// registers (a single running sum is one long chain of dependent adds, and reordering it is not
+// allowed without -ffast-math), and float input still adds up in double.
+template <class Acc, class T>
+Acc contiguous_sum(const T* a, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) return rows::sum(a, n);  // the same, vectorised for the CPU
+  constexpr std::int64_t kLanes = 8;
+  Acc lanes[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += a[i + l];
+  Acc s = 0;
+  for (; i < n; ++i) s += a[i];
+  for (std::int64_t l = 0; l < kLanes; ++l) s += lanes[l];
+  return s;
+}
+
 template <class T, class Acc>
 void sum_kernel(const Tensor& x, const Tensor& acc, const DimMask& mask) {
   Acc* po = acc.data_ptr<Acc>();
@@ -52,13 +70,16 @@ void sum_kernel(const Tensor& x, const Tensor& acc, const DimMask& mask) {
                   [&](std::int64_t n, auto off, auto st) {
                     Acc* o = po + off[0];
                     const T* a = px + off[1];
-                    if (st[0] == 0) {
+                    if (st[0] == 0 && st[1] == 1) {
+                      *o += contiguous_sum<Acc>(a, n);
+                    } else if (st[0] == 0) {
                       Acc s = 0;
-                      if (st[1] == 1)
-                        for (std::int64_t i = 0; i < n; ++i) s += a[i];
-                      else
-                        for (std::int64_t i = 0; i < n; ++i) s += a[i * st[1]];
+                      for (std::int64_t i = 0; i < n; ++i) s += a[i * st[1]];
                       *o += s;
+                    } else if (st[0] == 1 && st[1] == 1) {  // summing rows: one vector add per row
+                      if constexpr (std::is_same_v<T, float>) rows::accumulate(o, a, n);
+                      else
+                        for (std::int64_t i = 0; i < n; ++i) o[i] += a[i];
                     } else {
                       for (std::int64_t i = 0; i < n; ++i) o[i * st[0]] += a[i * st[1]];
                     }

@@ -118,6 +118,16 @@ std::vector<Case> cases() {
                  return {split(in[0]), split(in[1]), split(in[2])};
                },
                causal});
+  // Keys that fit one 128-key block: the forward keeps the weights and the backward reads them
+  // instead of recomputing the scores (a second code path of the backward).
+  AttentionMask short_lengths, short_masked;
+  short_lengths.is_causal = true;
+  short_lengths.key_lengths = tensor(std::vector<std::int64_t>{90, 23});
+  short_masked.attn_mask = bernoulli({2, 1, 50, 50}, 0.6, kBool, &g) || (arange(50).reshape({1, 1, 1, 50}) == 0.0);
+  c.push_back({"short, no mask", {{2, 3, 50, 8}, {2, 3, 50, 8}, {2, 3, 50, 8}}, as_is, none});
+  c.push_back({"short, causal with key_lengths", {{2, 3, 37, 8}, {2, 3, 90, 8}, {2, 3, 90, 5}}, as_is, short_lengths});
+  c.push_back({"short, bool mask", {{2, 3, 50, 8}, {2, 3, 50, 8}, {2, 3, 50, 8}}, as_is, short_masked});
+  c.push_back({"short, 128 keys exactly", {{2, 3, 70, 8}, {2, 3, 128, 8}, {2, 3, 128, 8}}, as_is, none});
   return c;
 }
 
@@ -275,6 +285,20 @@ TEST_CASE("attention kernel: memory is linear in T (nothing of size T x T is kep
                                                                  small[2].detach(), kernel::FlashMask{true, {}, {}}, 0.5);
   CHECK(f.out.shape() == Shape{2, 3, 50, 5});
   CHECK(f.lse.shape() == Shape{2, 3, 50});
+  CHECK_FALSE(f.weights.defined());
+  // Asked to keep the weights, it keeps them only while the keys fit one block (Tq x <= 128 per
+  // slice, still linear in T): causal weights, each row summing to 1.
+  const kernel::FlashForward kept = kernel::flash_attention_forward(
+      small[0].detach(), small[1].detach(), small[2].detach(), kernel::FlashMask{true, {}, {}}, 0.5, true);
+  REQUIRE(kept.weights.shape() == Shape{2, 3, 50, 70});
+  CHECK(kept.weights.at<float>({1, 2, 0, 20}) > 0.0f);   // query 0 sees keys up to 0 + (70 - 50)
+  CHECK(kept.weights.at<float>({1, 2, 0, 21}) == 0.0f);  // and no later one
+  const auto row_sums = sum(kept.weights, {-1}).to_vector<double>();
+  for (double r : row_sums) CHECK(r == doctest::Approx(1.0).epsilon(1e-5));
+  const Inputs long_keys = leaves({{1, 1, 4, 4}, {1, 1, 129, 4}, {1, 1, 129, 4}}, kFloat32, 83);
+  CHECK_FALSE(kernel::flash_attention_forward(long_keys[0].detach(), long_keys[1].detach(), long_keys[2].detach(), {},
+                                              0.5, true)
+                  .weights.defined());
 
   // The allocator's high-water mark over forward (graph kept) and backward: the fused path stays
   // far below one T x T float32 matrix, the composed path goes above it.

@@ -1,0 +1,68 @@
+// Loop-friendly math for the float paths of hot kernels (attention, softmax): exp_float has no
+// calls and no branches, so a loop over a row compiles to vector instructions, where a call to
+// libm's expf per element cannot; the row functions below are such loops, built for AVX-512,
+// for AVX2 with FMA and for the baseline x86-64 the library targets, with the best one the CPU
+// runs picked when the program loads. The double paths keep libm, so float64 gradient checks stay exact.
+// Internal to kernel .cpp files.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace focus::kernel {
+
+// exp(x) in float, within 2 ulp of libm's expf for x in [-86.9, 88.7] (tests/test_fast_math.cpp
+// checks this over that range). Below -87.34 the result is 0, -inf included; between the two it
+// is 0 or a tiny number (the true value is below 2e-38, a rounding error next to the numbers a
+// softmax adds it to). Above 88.72 it is +inf; NaN stays NaN.
+//
+// The method: x = n ln2 + r with n an integer and |r| <= ln2 / 2; exp(r) by its Taylor series to
+// r^7 (truncation error below 6e-9 relative); 2^n written straight into the exponent bits.
+inline float exp_float(float x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693359375f;      // ln 2 split in two (Cody and Waite): n * kLn2Hi is
+  constexpr float kLn2Lo = -2.12194440e-4f;   // exact for |n| <= 128, so r keeps its low bits
+  constexpr float kRound = 12582912.0f;       // 1.5 * 2^23: adding it rounds to an integer
+  constexpr float kLow = -87.33654f, kHigh = 88.72283f;  // ln of float's smallest normal, largest
+  const float xc = x < kLow ? kLow : (x > kHigh ? kHigh : x);
+  const float shifted = xc * kLog2e + kRound;  // n sits in the low mantissa bits
+  const float n = shifted - kRound;
+  const std::int32_t ni = std::bit_cast<std::int32_t>(shifted) - std::bit_cast<std::int32_t>(kRound);
+  const float r = (xc - n * kLn2Hi) - n * kLn2Lo;
+  const float p =
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  // 2^n as 2^(n - 1) * 2: n runs up to 128, one past float's largest exponent. At n = -126
+  // (x below -86.99) the exponent field is 0, which reads as 0.
+  const float half_scale = std::bit_cast<float>((ni + 126) << 23);
+  const float y = p * half_scale * 2.0f;
+  const float limited = x < kLow ? 0.0f : (x > kHigh ? std::numeric_limits<float>::infinity() : y);
+  return x != x ? x : limited;
+}
+
+// exp for either float type: float the loop-friendly way, double through libm (exact gradient
+// checks are done in double).
+template <class T>
+T exp_fast(T x);
+template <>
+inline float exp_fast(float x) {
+  return exp_float(x);
+}
+template <>
+inline double exp_fast(double x) {
+  return std::exp(x);
+}
+
+// Row operations on float rows of n elements, vectorised (see the top of this file).
+namespace rows {
+float max(const float* row, std::int64_t n);                      // NaN if any is NaN; -inf if n = 0
+float exp_shifted_sum(float* row, std::int64_t n, float shift);   // row = exp(row - shift); returns the sum
+void exp_shifted(float* row, std::int64_t n, float shift);        // row = exp(row - shift)
+void softmax_grad(float* ds, const float* p, std::int64_t n, float d);  // ds = p * (ds - d)
+double dot(const float* a, const float* b, std::int64_t n);     // in double
+double sum(const float* row, std::int64_t n);                    // in double
+void accumulate(double* acc, const float* row, std::int64_t n);  // acc += row, in double
+}  // namespace rows
+
+}  // namespace focus::kernel
