@@ -45,21 +45,18 @@ Strides reduced_strides(const Shape& out_shape, const DimMask& mask) {
   return st;
 }
 
-// The sum of a[0 .. n) in kLanes interleaved partial sums: the compiler keeps them in vector
-// registers (a single running sum is one long chain of dependent adds, and reordering it is not
-// allowed without -ffast-math), and float input still adds up in double.
+// The sum of a[0 .. n): float through rows::sum (interleaved partial sums in double, vectorised
+// for the CPU; a single running sum is one long chain of dependent adds), other types in a plain
+// loop (float64 is the gradient-check dtype, where speed matters less than exactness).
 template <class Acc, class T>
 Acc contiguous_sum(const T* a, std::int64_t n) {
-  if constexpr (std::is_same_v<T, float>) return rows::sum(a, n);  // the same, vectorised for the CPU
-  constexpr std::int64_t kLanes = 8;
-  Acc lanes[kLanes] = {};
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += a[i + l];
-  Acc s = 0;
-  for (; i < n; ++i) s += a[i];
-  for (std::int64_t l = 0; l < kLanes; ++l) s += lanes[l];
-  return s;
+  if constexpr (std::is_same_v<T, float>) {
+    return rows::sum(a, n);
+  } else {
+    Acc s = 0;
+    for (std::int64_t i = 0; i < n; ++i) s += a[i];
+    return s;
+  }
 }
 
 template <class T, class Acc>
