@@ -1,8 +1,10 @@
 // The row operations of fast_math.h. Each is built three times by GCC's target_clones: for the
 // x86-64 levels v4 (AVX-512) and v3 (AVX2 and FMA) and for the baseline, and the loader picks the
-// best one the CPU runs (by its features, not its model name, so AMD and Intel alike). -fno-trapping-math (CMakeLists.txt) lets the compiler turn exp_float's selects into
-// vector blends. Every loop keeps kLanes independent partial results where it reduces, since a
-// single running max or sum is a chain of dependent operations that cannot be vectorised.
+// best one the CPU runs (by its features, not its model name, so AMD and Intel alike). Other
+// compilers, or -DFOCUS_NO_CLONES, build the baseline only. -fno-trapping-math (CMakeLists.txt)
+// lets the compiler turn exp_float's selects into vector blends. Reductions keep kLanes
+// independent partial results, since a single running sum is a chain of dependent additions
+// that cannot be vectorised (reordering it is not allowed without -ffast-math).
 #include <focus/tensor/fast_math.h>
 
 #include <algorithm>
