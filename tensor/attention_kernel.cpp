@@ -7,12 +7,16 @@
 #include <focus/tensor/factory.h>
 #include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
+#include <focus/tensor/threads.h>
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <limits>
+#include <thread>
 #include <vector>
 
 namespace focus::kernel {
@@ -206,19 +210,55 @@ double dot(const T* a, const T* b, std::int64_t n) {
   }
 }
 
+// ---- threads ------------------------------------------------------------------------------------
+// The slices (batch x heads) are independent, so with several threads (focus::set_num_threads)
+// each takes a contiguous range of them, while OpenBLAS is held to one thread: the tile GEMMs
+// (64 x 128 x Dh) are too small for OpenBLAS to split well (W4 at T = 4096 ran slower with 2 BLAS
+// threads than with 1), whereas whole slices keep every core busy. Below kParallelFlops per call
+// the work stays on the calling thread: at 4 MFLOP, W2's and W3's small calls went threaded and
+// their steps got slower at 2 threads (W2 63 -> 76 ms, W3 700 -> 920 ms), while W4 from T = 256 up
+// (67 MFLOP and more per call) gains. Each slice is computed by the same code either way, so the
+// results do not depend on the threads.
+constexpr double kParallelFlops = 64e6;
+
+void for_slices(std::int64_t n, double flops_per_slice, const std::function<void(std::int64_t, std::int64_t)>& work) {
+  const int blas_threads = get_num_threads();
+  const auto threads = static_cast<int>(std::min<std::int64_t>(blas_threads, n));
+  if (threads <= 1 || flops_per_slice * double(n) < kParallelFlops) return work(0, n);
+  struct RestoreBlasThreads {
+    int n;
+    ~RestoreBlasThreads() { set_num_threads(n); }
+  } restore{blas_threads};
+  set_num_threads(1);
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+  const auto run = [&](int t) {
+    try {
+      work(t * n / threads, (t + 1) * n / threads);
+    } catch (...) {
+      errors[static_cast<std::size_t>(t)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(run, t);
+  run(0);
+  for (auto& w : workers) w.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 // ---- forward ------------------------------------------------------------------------------------
 // Per query tile: m (running max of the scores seen), l (running sum of exp(score - m)) and the
 // unnormalised output acc = sum_j exp(s_ij - m) v_j. A new key block with a larger max rescales
 // l and acc by exp(m_old - m_new). At the end out = acc / l and lse = m + log(l).
 template <class T>
 void forward_slices(const Operand& q, const Operand& k, const Operand& v, const MaskReader& mask, T* out, T* lse,
-                    T* weights, std::int64_t nslices, std::int64_t tq, std::int64_t tk, std::int64_t dh,
-                    std::int64_t dv, T scale) {
+                    T* weights, std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk,
+                    std::int64_t dh, std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> S(kRows * kKeys);
   std::vector<T> m(kRows);
   std::vector<double> l(kRows);
-  for (std::int64_t s = 0; s < nslices; ++s) {
+  for (std::int64_t s = s_begin; s < s_end; ++s) {
     const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s);
     T* O = out + s * tq * dv;
     T* L = lse + s * tq;
@@ -287,11 +327,11 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
 template <class T>
 void backward_slices(const Operand& q, const Operand& k, const Operand& v, const T* out, const T* lse,
                      const T* weights, const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out,
-                     std::int64_t nslices, std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv,
-                     T scale) {
+                     std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk, std::int64_t dh,
+                     std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> P(kRows * kKeys), dS(kRows * kKeys), D(tq);
-  for (std::int64_t s = 0; s < nslices; ++s) {
+  for (std::int64_t s = s_begin; s < s_end; ++s) {
     const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s), *dO = slice_of<T>(dout, s);
     const T* O = out + s * tq * dv;
     const T* L = lse + s * tq;
@@ -366,9 +406,11 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
   f.lse = Tensor::empty(lse_shape, q.dtype());
   if (keep_weights && tk <= kKeys) f.weights = Tensor::empty(with_rows(batch, tq, tk), q.dtype());
   dispatch_floating("scaled_dot_product_attention", q.dtype(), [&]<class T>() {
-    forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(),
-                      f.weights.defined() ? f.weights.data_ptr<T>() : nullptr, numel_of(batch), tq, tk, dh, dv,
-                      static_cast<T>(scale));
+    T* weights = f.weights.defined() ? f.weights.data_ptr<T>() : nullptr;
+    for_slices(numel_of(batch), 4.0 * double(tq) * double(tk) * double(dh), [&](std::int64_t begin, std::int64_t end) {
+      forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), weights, begin, end, tq, tk, dh, dv,
+                        static_cast<T>(scale));
+    });
   });
   return f;
 }
@@ -386,9 +428,11 @@ FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tens
   g.dk = zeros(with_rows(batch, tk, dh), q.dtype());
   g.dv = zeros(with_rows(batch, tk, dv), q.dtype());
   dispatch_floating("scaled_dot_product_attention_backward", q.dtype(), [&]<class T>() {
-    backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), weights.defined() ? W.data_ptr<T>() : nullptr, dO, m,
-                       g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
-                       g.dv.data_ptr<T>(), numel_of(batch), tq, tk, dh, dv, static_cast<T>(scale));
+    const T* kept = weights.defined() ? W.data_ptr<T>() : nullptr;
+    for_slices(numel_of(batch), 10.0 * double(tq) * double(tk) * double(dh), [&](std::int64_t begin, std::int64_t end) {
+      backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), kept, dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
+                         g.dv.data_ptr<T>(), begin, end, tq, tk, dh, dv, static_cast<T>(scale));
+    });
   });
   return g;
 }

@@ -1,4 +1,6 @@
-// One knob for every thread pool focus uses (today: OpenBLAS's).
+// One knob for every thread pool focus uses: OpenBLAS's, and the threads the attention kernel
+// starts for its slices (which hold OpenBLAS to one thread meanwhile, so the cores are never
+// oversubscribed). The count is OpenBLAS's own: get_num_threads() reads it back.
 #pragma once
 
 namespace focus {
