@@ -7,7 +7,6 @@
 #pragma once
 
 #include <bit>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -39,19 +38,6 @@ inline float exp_float(float x) {
   const float y = p * half_scale * 2.0f;
   const float limited = x < kLow ? 0.0f : (x > kHigh ? std::numeric_limits<float>::infinity() : y);
   return x != x ? x : limited;
-}
-
-// exp for either float type: float the loop-friendly way, double through libm (exact gradient
-// checks are done in double).
-template <class T>
-T exp_fast(T x);
-template <>
-inline float exp_fast(float x) {
-  return exp_float(x);
-}
-template <>
-inline double exp_fast(double x) {
-  return std::exp(x);
 }
 
 // Row operations on float rows of n elements, vectorised (see the top of this file).
