@@ -92,16 +92,9 @@ bool fused_batch(const Tensor& q, const Tensor& k, const Tensor& v, Shape& batch
   return true;
 }
 
-Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
-  Shape s = batch;
-  s.push_back(rows);
-  s.push_back(cols);
-  return s;
-}
-
 // t [.., rows, cols] viewed with the broadcast batch dims (stride 0 where it broadcasts).
 Tensor expand_batch(const Tensor& t, const Shape& batch) {
-  return kernel::broadcast_to(t, with_rows(batch, t.size(-2), t.size(-1)));
+  return kernel::broadcast_to(t, kernel::with_rows(batch, t.size(-2), t.size(-1)));
 }
 
 // The gradients of the composed path written with differentiable ops, recomputed from q, k, v:
@@ -180,11 +173,11 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     check_dtype("scaled_dot_product_attention (attn_mask)", mask.attn_mask, kBool);
     // The scores' shape is q's and k's batch with [Tq, Tk]; a mask that does not fit it takes the
     // composed path, which names the shapes in its error.
-    Shape scores = with_rows(broadcast_shapes(op, Shape(std::vector<std::int64_t>(q.shape().begin(), q.shape().end() - 2)),
-                                              Shape(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2))),
-                             tq, tk);
+    const Shape q_batch(std::vector<std::int64_t>(q.shape().begin(), q.shape().end() - 2));
+    const Shape k_batch(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2));
+    const Shape scores = kernel::with_rows(broadcast_shapes(op, q_batch, k_batch), tq, tk);
     if (!broadcasts_to(mask.attn_mask.shape(), scores)) return composed_attention(q, k, v, mask, options, scale, weights);
-    flash.keep = kernel::broadcast_to(mask.attn_mask, with_rows(batch, tq, tk));
+    flash.keep = kernel::broadcast_to(mask.attn_mask, kernel::with_rows(batch, tq, tk));
   }
   return fused_attention(q, k, v, mask, flash, batch, scale);
 }

@@ -154,12 +154,6 @@ Shape batch_of(const Tensor& t) {
   return b;
 }
 
-Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
-  Shape s = batch;
-  s.push_back(rows);
-  s.push_back(cols);
-  return s;
-}
 
 // Row steps of the softmax inside both passes: float through the vectorised rows:: functions of
 // fast_math.h, double in plain loops and libm (its exact gradient checks).
@@ -392,6 +386,13 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
 }
 
 }  // namespace
+
+Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
+  Shape s = batch;
+  s.push_back(rows);
+  s.push_back(cols);
+  return s;
+}
 
 FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
                                      double scale, bool keep_weights) {

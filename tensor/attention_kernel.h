@@ -52,4 +52,7 @@ FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tens
                                     const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
                                     double scale);
 
+// batch followed by [rows, cols]: the shape of a tensor with one [rows, cols] matrix per slice.
+Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols);
+
 }  // namespace focus::kernel
