@@ -10,7 +10,7 @@
 #include <focus/distributed/data_parallel.h>
 #include <focus/focus.h>
 #include <focus/text/utf8.h>
-#ifdef CHAR_LM_WITH_MPI
+#ifdef FOCUS_EXAMPLE_WITH_MPI
 #include <focus/distributed/mpi/mpi_communicator.h>
 #endif
 
@@ -242,7 +242,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const auto guarded_run = [&] { return cli::guarded_main("char_lm", [&] { return run(argc, argv); }); };
-#ifdef CHAR_LM_WITH_MPI
+#ifdef FOCUS_EXAMPLE_WITH_MPI
   // Under mpirun every rank runs this program; train then splits each batch across them.
   distributed::MpiSession mpi(argc, argv);
   return mpi.finish(guarded_run());

@@ -8,7 +8,7 @@
 
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
-#ifdef TRANSLATE_WITH_MPI
+#ifdef FOCUS_EXAMPLE_WITH_MPI
 #include <focus/distributed/mpi/mpi_communicator.h>
 #endif
 
@@ -43,7 +43,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef TRANSLATE_WITH_MPI
+#ifdef FOCUS_EXAMPLE_WITH_MPI
   // Under mpirun every rank runs this program; train then splits each batch across them.
   focus::distributed::MpiSession mpi(argc, argv);
   return mpi.finish(run(argc, argv));
