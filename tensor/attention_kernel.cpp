@@ -7,16 +7,14 @@
 #include <focus/tensor/factory.h>
 #include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
-#include <focus/tensor/threads.h>
+#include <focus/tensor/parallel.h>
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <functional>
 #include <limits>
-#include <thread>
 #include <vector>
 
 namespace focus::kernel {
@@ -206,9 +204,10 @@ double dot(const T* a, const T* b, std::int64_t n) {
 
 // ---- threads ------------------------------------------------------------------------------------
 // The slices (batch x heads) are independent, so with several threads (focus::set_num_threads)
-// each takes a contiguous range of them, while OpenBLAS is held to one thread: the tile GEMMs
-// (64 x 128 x Dh) are too small for OpenBLAS to split well (W4 at T = 4096 ran slower with 2 BLAS
-// threads than with 1), whereas whole slices keep every core busy. Below kParallelFlops per call
+// focus's pool (tensor/parallel.h) gives each a contiguous range of them. OpenBLAS always runs on
+// one thread inside (the 64 x 128 x Dh tile GEMMs are too small for it to split well: W4 at
+// T = 4096 ran slower with 2 BLAS threads than with 1), so nothing process-wide changes here and
+// calls from several user threads at once do not disturb each other. Below kParallelFlops per call
 // the work stays on the calling thread: at 4 MFLOP, W2's and W3's small calls went threaded and
 // their steps got slower at 2 threads (W2 63 -> 76 ms, W3 700 -> 920 ms), while W4 from T = 256 up
 // (67 MFLOP and more per call) gains. Each slice is computed by the same code either way, so the
@@ -216,28 +215,8 @@ double dot(const T* a, const T* b, std::int64_t n) {
 constexpr double kParallelFlops = 64e6;
 
 void for_slices(std::int64_t n, double flops_per_slice, const std::function<void(std::int64_t, std::int64_t)>& work) {
-  const int blas_threads = get_num_threads();
-  const auto threads = static_cast<int>(std::min<std::int64_t>(blas_threads, n));
-  if (threads <= 1 || flops_per_slice * double(n) < kParallelFlops) return work(0, n);
-  struct RestoreBlasThreads {
-    int n;
-    ~RestoreBlasThreads() { set_num_threads(n); }
-  } restore{blas_threads};
-  set_num_threads(1);
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
-  const auto run = [&](int t) {
-    try {
-      work(t * n / threads, (t + 1) * n / threads);
-    } catch (...) {
-      errors[static_cast<std::size_t>(t)] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(run, t);
-  run(0);
-  for (auto& w : workers) w.join();
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  if (flops_per_slice * double(n) < kParallelFlops) return work(0, n);
+  parallel::for_ranges(n, work);
 }
 
 // ---- forward ------------------------------------------------------------------------------------

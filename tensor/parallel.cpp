@@ -1,0 +1,131 @@
+// The thread pool behind parallel::for_ranges and the thread count behind set_num_threads.
+// Workers are started on demand (never more than the largest count asked for, minus the caller)
+// and live until the process ends; the pool is never destroyed, so a call made while statics are
+// torn down still finds it (the allocator's state lives the same way).
+#include <focus/tensor/parallel.h>
+#include <focus/tensor/threads.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+extern "C" {
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+}
+
+namespace focus {
+
+namespace {
+
+// One for_ranges call. Ranges are claimed through next_range by the caller and by workers alike,
+// so a caller whose workers are busy with other callers' jobs simply runs its ranges itself.
+struct Job {
+  const std::function<void(std::int64_t, std::int64_t)>* fn;
+  std::int64_t n;
+  int ranges;
+  std::atomic<int> next_range{1};  // range 0 is the caller's
+  std::atomic<int> finished{0};
+  std::vector<std::exception_ptr> errors;  // one slot per range: no two threads write the same one
+
+  void run(int r) {
+    try {
+      (*fn)(r * n / ranges, (r + 1) * n / ranges);
+    } catch (...) {
+      errors[static_cast<std::size_t>(r)] = std::current_exception();
+    }
+    finished.fetch_add(1, std::memory_order_acq_rel);
+    finished.notify_all();
+  }
+  // Claims and runs ranges until none is left.
+  void drain() {
+    for (int r; (r = next_range.fetch_add(1, std::memory_order_relaxed)) < ranges;) run(r);
+  }
+};
+
+thread_local bool inside_region = false;
+
+struct Pool {
+  std::mutex mu;
+  std::condition_variable wake;
+  std::deque<std::shared_ptr<Job>> queue;  // one entry per range a worker may claim
+  std::vector<std::thread> workers;
+  std::atomic<int> threads{1};
+
+  Pool() {
+    // OpenBLAS starts with its own idea of the thread count (OPENBLAS_NUM_THREADS, or the cores);
+    // focus adopts it as its default and holds OpenBLAS itself to one thread from here on.
+    threads.store(std::max(1, openblas_get_num_threads()));
+    openblas_set_num_threads(1);
+  }
+
+  void ensure_workers(int count) {
+    std::lock_guard lock(mu);
+    while (static_cast<int>(workers.size()) < count) workers.emplace_back([this] { work(); });
+  }
+
+  void work() {
+    inside_region = true;
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock lock(mu);
+        wake.wait(lock, [this] { return !queue.empty(); });
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      job->drain();  // a job whose ranges the caller already took costs one fetch_add
+    }
+  }
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // never destroyed: see the file comment
+  return *p;
+}
+
+// Pins OpenBLAS to one thread when the library loads, before any user thread can be calling it.
+[[maybe_unused]] const bool pinned_at_load = (pool(), true);
+
+}  // namespace
+
+void set_num_threads(int n) { pool().threads.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+int get_num_threads() { return pool().threads.load(std::memory_order_relaxed); }
+
+namespace parallel {
+
+bool in_parallel_region() { return inside_region; }
+
+void for_ranges(std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& fn) {
+  Pool& p = pool();
+  const int threads = static_cast<int>(std::min<std::int64_t>(p.threads.load(std::memory_order_relaxed), n));
+  if (threads <= 1 || inside_region) return fn(0, n);
+  p.ensure_workers(threads - 1);
+  auto job = std::make_shared<Job>();
+  job->fn = &fn;
+  job->n = n;
+  job->ranges = threads;
+  job->errors.resize(static_cast<std::size_t>(threads));
+  {
+    std::lock_guard lock(p.mu);
+    for (int r = 1; r < threads; ++r) p.queue.push_back(job);
+  }
+  if (threads == 2) p.wake.notify_one();
+  else p.wake.notify_all();
+  inside_region = true;
+  job->run(0);
+  job->drain();
+  inside_region = false;
+  for (int done; (done = job->finished.load(std::memory_order_acquire)) < threads;) job->finished.wait(done);
+  for (const auto& e : job->errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace parallel
+
+}  // namespace focus
