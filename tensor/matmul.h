@@ -1,6 +1,7 @@
-// Matrix-product kernels on BLAS. The only place focus calls BLAS (with threads.cpp, which sets
-// its thread count). Views whose rows or columns are contiguous go to BLAS as they are, with a
-// transpose flag and leading dimension, never copied; only other layouts are made contiguous.
+// Matrix-product kernels on BLAS (the attention kernel is the only other BLAS caller). Views whose
+// rows or columns are contiguous go to BLAS as they are, with a transpose flag and leading
+// dimension, never copied; only other layouts are made contiguous. Large products are cut into
+// pieces that depend on the shape alone and shared across focus's threads (tensor/parallel.h).
 #pragma once
 
 #include <focus/tensor/tensor.h>
