@@ -8,7 +8,9 @@
 namespace focus {
 
 namespace {
-Generator& gen_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
+// The generator's lock, held for a whole fill: the tensor gets one contiguous run of the stream
+// and the per-element draws pay for no lock.
+Generator::Locked lock_gen_or_default(Generator* gen) { return (gen ? *gen : default_generator()).lock(); }
 
 // Fills a fresh contiguous tensor element by element from draw(), converted to its dtype.
 template <class Draw>
@@ -96,7 +98,7 @@ Tensor rand(const Shape& shape, DType dtype, Generator* gen) { return uniform(sh
 Tensor uniform(const Shape& shape, double lo, double hi, DType dtype, Generator* gen) {
   if (!is_floating(dtype)) throw DTypeError("uniform: dtype must be floating; got " + std::string(dtype_name(dtype)));
   if (!(lo <= hi)) throw ValueError("uniform: needs lo <= hi; got lo=" + std::to_string(lo) + ", hi=" + std::to_string(hi));
-  Generator& g = gen_or_default(gen);
+  auto g = lock_gen_or_default(gen);
   if (dtype == kFloat32) return generate("uniform", shape, dtype, [&] { return lo + (hi - lo) * g.uniform_float(); });
   return generate("uniform", shape, dtype, [&] { return lo + (hi - lo) * g.uniform(); });
 }
@@ -104,21 +106,21 @@ Tensor uniform(const Shape& shape, double lo, double hi, DType dtype, Generator*
 Tensor normal(const Shape& shape, double mean, double std, DType dtype, Generator* gen) {
   if (!is_floating(dtype)) throw DTypeError("normal: dtype must be floating; got " + std::string(dtype_name(dtype)));
   if (!(std >= 0)) throw ValueError("normal: std must be non-negative; got std=" + std::to_string(std));
-  Generator& g = gen_or_default(gen);
+  auto g = lock_gen_or_default(gen);
   return generate("normal", shape, dtype, [&] { return mean + std * g.normal(); });
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, DType dtype, Generator* gen) {
   if (low >= high)
     throw ValueError("randint: needs low < high; got low=" + std::to_string(low) + ", high=" + std::to_string(high));
-  Generator& g = gen_or_default(gen);
+  auto g = lock_gen_or_default(gen);
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   return generate("randint", shape, dtype, [&] { return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + g.below(span)); });
 }
 
 Tensor bernoulli(const Shape& shape, double p, DType dtype, Generator* gen) {
   if (!(p >= 0 && p <= 1)) throw ValueError("bernoulli: p must be in [0, 1]; got p=" + std::to_string(p));
-  Generator& g = gen_or_default(gen);
+  auto g = lock_gen_or_default(gen);
   return generate("bernoulli", shape, dtype, [&] { return g.uniform() < p ? 1 : 0; });
 }
 
@@ -126,7 +128,7 @@ Tensor randperm(std::int64_t n, Generator* gen) {
   if (n < 0) throw ValueError("randperm: n must be non-negative; got n=" + std::to_string(n));
   Tensor out = arange(n);
   std::int64_t* p = out.data_ptr<std::int64_t>();
-  Generator& g = gen_or_default(gen);
+  auto g = lock_gen_or_default(gen);
   for (std::int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[static_cast<std::int64_t>(g.below(i + 1))]);
   return out;
 }

@@ -381,7 +381,8 @@ Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
   dispatch_floating("dropout", dtype, [&]<class T>() {
     T* m = mask.data_ptr<T>();
     const T keep = static_cast<T>(1.0 / (1.0 - p));
-    for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = gen.uniform() < p ? T(0) : keep;
+    auto draws = gen.lock();  // once for the whole mask: one contiguous run of the stream
+    for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = draws.uniform() < p ? T(0) : keep;
   });
   return mask;
 }
