@@ -2,14 +2,13 @@
 // engine call while it is on.
 #include <focus/autograd/anomaly.h>
 
-#include <atomic>
 #include <cmath>
 
 namespace focus {
 
 namespace {
 
-std::atomic<bool> anomaly_enabled{false};
+thread_local bool anomaly_enabled = false;  // per thread, as grad mode (anomaly.h)
 thread_local std::vector<std::string> scope_stack;
 
 template <class T>
@@ -28,8 +27,8 @@ std::string where_suffix(const std::string& scope) { return scope.empty() ? "" :
 
 }  // namespace
 
-void set_detect_anomaly(bool enabled) { anomaly_enabled.store(enabled, std::memory_order_relaxed); }
-bool is_anomaly_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }
+void set_detect_anomaly(bool enabled) { anomaly_enabled = enabled; }
+bool is_anomaly_enabled() { return anomaly_enabled; }
 
 AnomalyScope::AnomalyScope(std::string_view name) {
   if (!is_anomaly_enabled()) return;

@@ -2,7 +2,11 @@
 // the graph has its floating output checked for NaN/Inf, and every gradient the backward walk
 // produces is checked too. The first non-finite value throws AnomalyError naming the op, its
 // shape, and the scope it was created in ("anomaly: log produced NaN in its output; op=log
-// shape=[2, 3]"). Off by default; when off the cost is one relaxed atomic load per recorded op.
+// shape=[2, 3]"). Off by default; when off the cost is one thread-local load per recorded op.
+//
+// Per thread, like grad mode: the switch affects the ops and backward walks run on the thread that
+// set it (the backward engine runs on the calling thread), so one thread can debug while others
+// train at full speed. A thread starts with it off.
 //
 // Scopes: AnomalyScope pushes a name ("encoder", "decoder.layers.1") for the rest of a C++ scope;
 // nested scopes join with dots. Models push them around their sub-modules' forward calls, so an
@@ -24,11 +28,11 @@ class AnomalyError : public Error {
   using Error::Error;
 };
 
-// Process-wide, like PyTorch's switch: it must see ops run on every thread.
+// Sets the switch for the calling thread only.
 void set_detect_anomaly(bool enabled);
 bool is_anomaly_enabled();
 
-// Turns anomaly mode on (or to `enabled`) for the scope, then restores the previous setting.
+// Turns anomaly mode on (or to `enabled`) for the scope on this thread, then restores the previous setting.
 class DetectAnomalyGuard {
  public:
   explicit DetectAnomalyGuard(bool enabled = true) : prev_(is_anomaly_enabled()) { set_detect_anomaly(enabled); }

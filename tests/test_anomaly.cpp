@@ -1,6 +1,6 @@
 // Anomaly mode: off by default; when on, a NaN/Inf in an op's output or in a gradient throws
 // naming the op, the shape, the scope the op was created in, and whether the op made the value
-// or was handed it. A finite model trains the same with it on.
+// or was handed it. A finite model trains the same with it on. The switch is per thread.
 #include <doctest/doctest.h>
 
 #include <focus/autograd/anomaly.h>
@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <thread>
 
 using namespace focus;
 
@@ -125,4 +127,47 @@ TEST_CASE("anomaly: a finite model gives the same loss and gradients with the ch
   REQUIRE(plain.size() == checked.size());
   CHECK(plain == checked);  // bitwise: the checks only read
   CHECK(plain.size() > 1000);
+}
+
+TEST_CASE("anomaly: the switch is per thread; turning it on here leaves another thread's ops unchecked") {
+  DetectAnomalyGuard on;  // this thread only
+  REQUIRE(is_anomaly_enabled());
+  // Another thread starts with it off: its NaN passes through, forward and backward.
+  bool other_enabled = true, other_threw = true, other_nan = false;
+  std::thread quiet([&] {
+    other_enabled = is_anomaly_enabled();
+    try {
+      const Tensor x = grad_leaf({-1, 4}, {2});
+      const Tensor y = log(x);
+      other_nan = std::isnan(y.to_vector<float>()[0]);
+      y.sum().backward();
+      other_threw = false;
+    } catch (const Error&) {
+    }
+  });
+  quiet.join();
+  CHECK_FALSE(other_enabled);
+  CHECK_FALSE(other_threw);
+  CHECK(other_nan);
+  // And the other way: a thread that turns it on gets its error, and this thread's setting is
+  // untouched by that thread's guard going out of scope.
+  std::string message;
+  std::thread loud([&] {
+    DetectAnomalyGuard own;
+    try {
+      (void)log(grad_leaf({-1, 4}, {2}));
+    } catch (const AnomalyError& e) {
+      message = e.what();
+    }
+  });
+  loud.join();
+  CHECK(message == "anomaly: log produced NaN in its output; op=log shape=[2] (its inputs were finite)");
+  CHECK(is_anomaly_enabled());
+  CHECK_THROWS_AS((void)log(grad_leaf({-1, 4}, {2})), AnomalyError);
+  {
+    DetectAnomalyGuard off(false);
+    std::thread on_elsewhere([] { set_detect_anomaly(true); });
+    on_elsewhere.join();
+    CHECK_FALSE(is_anomaly_enabled());
+  }
 }
