@@ -37,22 +37,54 @@ std::vector<std::int64_t> element_offsets(const Tensor& t) {
 
 std::vector<double> values_of(const Tensor& t) { return t.to_vector<double>(); }
 
+std::string dtype_text(const Tensor& t) { return std::string(dtype_name(t.dtype())); }
+
+// The input rules of gradcheck.h, shared by both checks so each names itself in its errors.
+// Returns the indices of the inputs to check (those that require grad).
+std::vector<int> checked_inputs(const char* op, const std::vector<Tensor>& inputs) {
+  std::vector<int> checked;
+  std::int64_t elements = 0;
+  std::string shapes;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& x = inputs[i];
+    if (!x.defined()) continue;
+    if (is_floating(x.dtype()) && x.dtype() != kFloat64)
+      throw DTypeError(std::string(op) +
+                       ": floating inputs must be float64 (integer and bool ones, such as indices and masks, may "
+                       "stay); got input " +
+                       std::to_string(i) + " of " + dtype_text(x) + (x.requires_grad() ? " (requires grad)" : ""));
+    if (!x.requires_grad()) continue;
+    checked.push_back(static_cast<int>(i));
+    elements += x.numel();
+    shapes += (shapes.empty() ? "" : ", ") + std::string("input ") + std::to_string(i) + "=" + to_string(x.shape());
+  }
+  if (checked.empty())
+    throw AutogradError(std::string(op) +
+                        ": at least one input must require grad, else there is nothing to check; got " +
+                        std::to_string(inputs.size()) + " inputs, none requiring grad");
+  if (elements == 0)
+    throw ShapeError(std::string(op) + ": the inputs that require grad must hold at least one element; got " + shapes);
+  return checked;
+}
+
+// The output fn gives at the inputs: float64, with at least one element (an empty Jacobian
+// compares nothing, and passing it would say nothing).
+void check_fn_output(const char* op, const Tensor& y) {
+  check_dtype((std::string(op) + " (output)").c_str(), y, kFloat64);
+  if (y.numel() == 0)
+    throw ShapeError(std::string(op) + ": the output must hold at least one element; got output=" +
+                     to_string(y.shape()));
+}
+
 }  // namespace
 
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
-  std::vector<int> checked;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
-    if (inputs[i].dtype() != kFloat64)
-      throw DTypeError("gradcheck: inputs that require grad must be float64; got input " + std::to_string(i) +
-                       " of " + std::string(dtype_name(inputs[i].dtype())));
-    checked.push_back(static_cast<int>(i));
-  }
+  const std::vector<int> checked = checked_inputs("gradcheck", inputs);
   // fn runs in the caller's grad mode, also for the numeric differences: a fn that calls grad()
   // itself (gradcheck of a first derivative, i.e. a second-derivative check) needs its graph.
   const Tensor y0 = fn(inputs);
-  check_dtype("gradcheck (output)", y0, kFloat64);
+  check_fn_output("gradcheck", y0);
   const std::int64_t n_out = y0.numel();
 
   // Numeric Jacobians: numeric[c][j * n_out + k] = d y_k / d x_j for checked input c.
@@ -76,9 +108,10 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   // Analytic Jacobians, one output element (one backward) at a time, and the comparison.
   GradcheckResult result;
   double worst = -1;  // how far past the tolerance the worst element is
+  bool singular = false;  // the reported element has a non-finite derivative
   std::vector<Tensor> wrt;
   for (int i : checked) wrt.push_back(inputs[i]);
-  for (std::int64_t k = 0; k < n_out && !checked.empty(); ++k) {
+  for (std::int64_t k = 0; k < n_out; ++k) {
     Tensor y = fn(inputs);
     if (!y.requires_grad())
       throw AutogradError("gradcheck: the output does not require grad, so no gradient reaches the inputs");
@@ -91,17 +124,21 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
           grads[c].defined() ? values_of(grads[c]) : std::vector<double>(inputs[checked[c]].numel(), 0.0);
       for (std::size_t j = 0; j < row.size(); ++j) {
         const double a = row[j], n = numeric[c][j * n_out + k];
-        const bool nan_mismatch = std::isnan(a) != std::isnan(n);
-        // A NaN on one side only is the worst disagreement there is; NaN on both sides agrees.
-        const double excess = nan_mismatch ? INFINITY
-                              : std::isnan(a) ? -INFINITY
-                                              : std::abs(a - n) - (options.atol + options.rtol * std::abs(n));
+        // A non-finite derivative on either side fails, also when both agree (NaN and NaN, inf
+        // and inf): there the function or its derivative is undefined or unbounded within eps,
+        // so no comparison is meaningful. Comparing anyway is how inf - inf = NaN and NaN > tol
+        // = false once passed a wrong backward. It ranks above every finite failure; the first
+        // one found is reported.
+        const bool non_finite = !std::isfinite(a) || !std::isfinite(n);
+        const double excess =
+            non_finite ? INFINITY : std::abs(a - n) - (options.atol + options.rtol * std::abs(n));
         const bool bad = excess > 0;
         if (bad && result.ok) worst = -1;  // the first failure outranks any passing element
         // Failures rank by how far past the tolerance they are; while all pass, the element with
         // the largest |analytic - numeric| is reported (how close the check came to failing).
-        const double score = bad ? excess : std::isnan(a) ? -INFINITY : std::abs(a - n);
+        const double score = bad ? excess : std::abs(a - n);
         if ((bad || result.ok) && score > worst) {
+          singular = non_finite;
           worst = score;
           result.input = checked[c];
           result.input_element = static_cast<std::int64_t>(j);
@@ -115,11 +152,21 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
   }
   std::ostringstream msg;
   msg << "gradcheck " << (result.ok ? "passed" : "FAILED");
-  if (result.input >= 0)
-    msg << ": worst at input " << result.input << " element " << result.input_element << ", output element "
-        << result.output_element << ": analytic=" << result.analytic << " numeric=" << result.numeric
-        << " |difference|=" << std::abs(result.analytic - result.numeric) << " (atol=" << options.atol
+  const auto where = [&] {
+    msg << "input " << result.input << " element " << result.input_element << ", output element "
+        << result.output_element << ": analytic=" << result.analytic << " numeric=" << result.numeric;
+  };
+  if (singular) {
+    msg << ": non-finite derivative at ";
+    where();
+    msg << "; the point may be singular (the function or its derivative is undefined or unbounded within eps="
+        << options.eps << " of it): check at a point away from it";
+  } else if (result.input >= 0) {
+    msg << ": worst at ";
+    where();
+    msg << " |difference|=" << std::abs(result.analytic - result.numeric) << " (atol=" << options.atol
         << ", rtol=" << options.rtol << ")";
+  }
   result.message = msg.str();
   return result;
 }
@@ -127,10 +174,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
 GradcheckResult gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn,
                               const std::vector<Tensor>& inputs, const Tensor& grad_output,
                               const GradcheckOptions& options, std::uint64_t seed) {
-  if (!needs_grad_any(inputs))
-    throw AutogradError("gradgradcheck: no input requires grad, so there is no derivative to check");
+  (void)checked_inputs("gradgradcheck", inputs);
   const Tensor y0 = fn(inputs);
-  check_dtype("gradgradcheck (output)", y0, kFloat64);
+  check_fn_output("gradgradcheck", y0);
   Tensor v;
   if (grad_output.defined()) {
     check_dtype("gradgradcheck (grad_output)", grad_output, kFloat64);

@@ -540,6 +540,17 @@ Tensor good_square(const Tensor& x) {
   return record("good_square", out, {x}, [x = save(x)](const Tensor& g) -> Grads { return {g * x.get("good_square") * 2.0}; });
 }
 
+// y = 1 / x with a chosen backward: the right one, -g / x^2, or a wrong one that returns 0.
+// Near the pole the numeric derivative is infinite, which once let the wrong one pass.
+Tensor reciprocal_op(const Tensor& x, bool right_backward) {
+  Tensor out = kernel::binary(kernel::BinaryOp::Div, kernel::scalar_tensor(1.0, kFloat64), x);
+  if (!needs_grad(x)) return out;
+  return record("reciprocal", out, {x}, [x = save(x), right_backward](const Tensor& g) -> Grads {
+    const Tensor& xv = x.get("reciprocal");
+    return {right_backward ? -g / (xv * xv) : g * 0.0};
+  });
+}
+
 }  // namespace
 
 TEST_CASE("autograd: an op defined outside the library with record/save passes gradcheck") {
@@ -639,4 +650,104 @@ TEST_CASE("autograd: gradcheck fails a backward that is off by a factor 2, namin
               "gradcheck", "float64", "float32");
   CHECK_ERROR(DTypeError, gradcheck([](const std::vector<Tensor>& in) { return in[0].to(kFloat32); }, {x}),
               "gradcheck (output)", "expected dtype float64", "got float32");
+}
+
+TEST_CASE("autograd: gradcheck refuses a check that compares nothing, or float32 inputs") {
+  const auto twice = [](const std::vector<Tensor>& in) { return in[0] * 2.0; };
+  const Tensor x = f64({0.5, -1.5}).requires_grad_();
+  // No input requires grad: the loop over inputs would check nothing and report "passed".
+  CHECK_ERROR(AutogradError, gradcheck(twice, {f64({1, 2})}), "gradcheck: at least one input must require grad",
+              "got 1 inputs, none requiring grad");
+  CHECK_ERROR(AutogradError, gradcheck(twice, {}), "gradcheck: at least one input must require grad", "got 0 inputs");
+  // Inputs that require grad but hold no element, and an empty output: an empty Jacobian.
+  CHECK_ERROR(ShapeError, gradcheck(twice, {zeros({0, 3}, kFloat64).requires_grad_()}),
+              "gradcheck: the inputs that require grad must hold at least one element", "got input 0=[0, 3]");
+  CHECK_ERROR(ShapeError, gradcheck([](const std::vector<Tensor>& in) { return in[0].narrow(0, 0, 0); }, {x}),
+              "gradcheck: the output must hold at least one element", "got output=[0]");
+  // float32 inputs, requiring grad or not; integer and bool constants stay allowed.
+  CHECK_ERROR(DTypeError, gradcheck(twice, {ones({2}).requires_grad_()}), "gradcheck: floating inputs must be float64",
+              "got input 0 of float32 (requires grad)");
+  CHECK_ERROR(DTypeError, gradcheck([](const std::vector<Tensor>& in) { return in[0] * in[1].to(kFloat64); }, {x, ones({2})}),
+              "gradcheck: floating inputs must be float64", "got input 1 of float32");
+  const Tensor ids = tensor(std::vector<std::int64_t>{1, 0, 1});
+  const Tensor mask = tensor(std::vector<bool>{false, true, false}, {3});
+  const GradcheckResult r = gradcheck(
+      [](const std::vector<Tensor>& in) {
+        return masked_fill(embedding(in[0].reshape({2, 1}), in[1]).reshape({3}), in[2], 0.0);
+      },
+      {x, ids, mask});
+  CHECK_MESSAGE(r.ok, r.message);
+  // An absent (undefined) input, such as a missing bias, is skipped, not an error.
+  const GradcheckResult absent = gradcheck(
+      [](const std::vector<Tensor>& in) { return in[1].defined() ? in[0] + in[1] : in[0] * 1.0; }, {x, Tensor()});
+  CHECK_MESSAGE(absent.ok, absent.message);
+}
+
+TEST_CASE("autograd: gradcheck fails a wrong backward where the numeric derivative is infinite") {
+  // The issue's case: 1/x at x = 1e-6 with a backward that returns 0. x - eps = 0, so the numeric
+  // derivative is -inf, and comparing it computed inf - inf = NaN, which is never > tol: "passed".
+  const Tensor at_pole = f64({1e-6}).requires_grad_();
+  const auto wrong = [](const std::vector<Tensor>& in) { return reciprocal_op(in[0], false); };
+  const auto right = [](const std::vector<Tensor>& in) { return reciprocal_op(in[0], true); };
+  const GradcheckResult r = gradcheck(wrong, {at_pole});
+  CHECK(!r.ok);
+  CHECK(r.input == 0);
+  CHECK(r.input_element == 0);
+  CHECK(r.analytic == 0);
+  CHECK(r.numeric == -INFINITY);
+  CHECK_MESSAGE(r.message.rfind("gradcheck FAILED: non-finite derivative at input 0 element 0, output element 0: "
+                                "analytic=0 numeric=-inf; the point may be singular",
+                                0) == 0,
+                r.message);
+  // The right backward does not pass there either: within eps of a pole nothing can be compared.
+  const GradcheckResult right_at_pole = gradcheck(right, {at_pole});
+  CHECK(!right_at_pole.ok);
+  CHECK_MESSAGE(right_at_pole.message.find("may be singular") != std::string::npos, right_at_pole.message);
+  // Away from the pole the check tells them apart, so the failure above is the point's, not the op's.
+  const Tensor away = f64({0.5, -2}).requires_grad_();
+  const GradcheckResult right_away = gradcheck(right, {away});
+  CHECK_MESSAGE(right_away.ok, right_away.message);
+  const GradcheckResult wrong_away = gradcheck(wrong, {away});
+  CHECK(!wrong_away.ok);
+  CHECK(wrong_away.message.find("singular") == std::string::npos);
+  // Among finite failures the singular element is the one named: it outranks them all.
+  const GradcheckResult mixed = gradcheck(wrong, {f64({0.5, 1e-6, -2}).requires_grad_()});
+  CHECK(!mixed.ok);
+  CHECK(mixed.input_element == 1);
+  CHECK_MESSAGE(mixed.message.find("non-finite derivative at input 0 element 1, output element 1") != std::string::npos,
+                mixed.message);
+}
+
+TEST_CASE("autograd: gradcheck fails NaN and Inf derivatives, also when both sides agree") {
+  // log at a negative point: the function is NaN, so the numeric derivative is NaN; a backward
+  // that also gives NaN there used to "agree" with it.
+  const GradcheckResult both_nan = gradcheck(
+      [](const std::vector<Tensor>& in) {
+        Tensor out = kernel::unary(kernel::UnaryOp::Log, in[0]);
+        if (!needs_grad(in[0])) return out;
+        return record("nan_log", out, {in[0]}, [](const Tensor& g) -> Grads { return {g * NAN}; });
+      },
+      {f64({-1}).requires_grad_()});
+  CHECK(!both_nan.ok);
+  CHECK(std::isnan(both_nan.analytic));
+  CHECK(std::isnan(both_nan.numeric));
+  CHECK_MESSAGE(both_nan.message.find("non-finite derivative at input 0 element 0") != std::string::npos, both_nan.message);
+  CHECK_MESSAGE(both_nan.message.find("the point may be singular") != std::string::npos, both_nan.message);
+  // sqrt at 0 with the library's backward: analytic +inf, numeric NaN (sqrt(-eps)).
+  const GradcheckResult sqrt0 = gradcheck([](const std::vector<Tensor>& in) { return sqrt(in[0]); },
+                                          {f64({0, 4}).requires_grad_()});
+  CHECK(!sqrt0.ok);
+  CHECK(sqrt0.input_element == 0);
+  CHECK(sqrt0.analytic == INFINITY);
+  CHECK_MESSAGE(sqrt0.message.find("may be singular") != std::string::npos, sqrt0.message);
+  // Inf on both sides: a function that is +inf near the point and a backward that says +inf.
+  const GradcheckResult both_inf = gradcheck(
+      [](const std::vector<Tensor>& in) {
+        Tensor out = kernel::binary(kernel::BinaryOp::Div, in[0], kernel::scalar_tensor(0.0, kFloat64));
+        if (!needs_grad(in[0])) return out;
+        return record("div_by_zero", out, {in[0]}, [](const Tensor& g) -> Grads { return {g * INFINITY}; });
+      },
+      {f64({2}).requires_grad_()});
+  CHECK(!both_inf.ok);
+  CHECK_MESSAGE(both_inf.message.find("may be singular") != std::string::npos, both_inf.message);
 }

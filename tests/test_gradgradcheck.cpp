@@ -1,6 +1,6 @@
 // Second derivatives: gradgradcheck on the elementwise ops, matmul and linear, the reductions,
 // softmax / log_softmax, the fused losses and layer norm, shape ops and attention; that it
-// catches a backward which is right but not differentiable; and its errors.
+// catches a backward which is right but not differentiable, also at a singular point; and its errors.
 #include "op_table.h"
 
 using namespace focus;
@@ -150,5 +150,50 @@ TEST_CASE("gradgradcheck: errors name the rule and the shapes") {
   CHECK_ERROR(ShapeError, gradgradcheck(fn, {x}, zeros({3}, kFloat64)), "gradgradcheck",
               "grad_output must have the output's shape", "grad_output=[3]", "output=[2, 3]");
   CHECK_ERROR(DTypeError, gradgradcheck(fn, {x}, zeros({2, 3})), "gradgradcheck (grad_output)", "float32");
-  CHECK_ERROR(AutogradError, gradgradcheck(fn, {x.detach()}), "gradgradcheck: no input requires grad");
+  CHECK_ERROR(AutogradError, gradgradcheck(fn, {x.detach()}), "gradgradcheck: at least one input must require grad",
+              "none requiring grad");
+  // An empty output or empty inputs give an empty Jacobian: an error, not a pass.
+  CHECK_ERROR(ShapeError, gradgradcheck([](const std::vector<Tensor>& in) { return in[0].narrow(1, 0, 0); }, {x}),
+              "gradgradcheck: the output must hold at least one element", "got output=[2, 0]");
+  CHECK_ERROR(ShapeError, gradgradcheck(fn, {zeros({0}, kFloat64).requires_grad_()}),
+              "gradgradcheck: the inputs that require grad must hold at least one element", "got input 0=[0]");
+  CHECK_ERROR(DTypeError, gradgradcheck(fn, {x.to(kFloat32).detach().requires_grad_()}),
+              "gradgradcheck: floating inputs must be float64", "got input 0 of float32 (requires grad)");
+  CHECK_ERROR(DTypeError, gradgradcheck([](const std::vector<Tensor>& in) { return in[0] * in[1].to(kFloat64); },
+                                        {x, ones({2, 3})}),
+              "gradgradcheck: floating inputs must be float64", "got input 1 of float32");
+}
+
+// y = 1 / x whose backward -g / x^2 is right but computed on a detached x: its second derivative
+// comes out 0. Near the pole the true second derivative is infinite.
+Tensor reciprocal_with_detached_backward(const Tensor& x) {
+  Tensor out = 1.0 / x.detach();
+  if (!needs_grad(x)) return out;
+  return record("reciprocal_detached", out, {x}, [x = save(x)](const Tensor& g) -> Grads {
+    const Tensor xv = x.get("reciprocal_detached").detach();
+    return {-g / (xv * xv)};
+  });
+}
+
+TEST_CASE("gradgradcheck: a wrong second derivative at a singular point fails, naming the element") {
+  // At x = 1e-6 the first derivative -v / x^2 at x - eps = 0 is -inf: the numeric second
+  // derivative is infinite, and the detached backward says 0. inf - inf = NaN once passed this.
+  const Tensor at_pole = tensor(std::vector<double>{1e-6}).requires_grad_();
+  const Tensor v = tensor(std::vector<double>{1});
+  const GradcheckResult wrong =
+      gradgradcheck([](const std::vector<Tensor>& in) { return reciprocal_with_detached_backward(in[0]); }, {at_pole}, v);
+  CHECK(!wrong.ok);
+  CHECK(wrong.input == 0);
+  CHECK(wrong.analytic == 0);
+  CHECK(std::isinf(wrong.numeric));
+  CHECK_MESSAGE(wrong.message.rfind("gradgradcheck FAILED: non-finite derivative at input 0 element 0", 0) == 0,
+                wrong.message);
+  CHECK_MESSAGE(wrong.message.find("the point may be singular") != std::string::npos, wrong.message);
+  // The library's 1/x fails there too (the point is singular), and passes away from it.
+  const auto lib = [](const std::vector<Tensor>& in) { return 1.0 / in[0]; };
+  const GradcheckResult lib_at_pole = gradgradcheck(lib, {at_pole}, v);
+  CHECK(!lib_at_pole.ok);
+  CHECK_MESSAGE(lib_at_pole.message.find("may be singular") != std::string::npos, lib_at_pole.message);
+  const GradcheckResult lib_away = gradgradcheck(lib, {leaf({3}, 27, 0.5, 2)});
+  CHECK_MESSAGE(lib_away.ok, lib_away.message);
 }
