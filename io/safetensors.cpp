@@ -1,12 +1,11 @@
 // safetensors reading and writing. Reading: check the 8-byte length, check and walk the header
 // JSON into a list of entries (dtype, shape, span), check that the spans tile the data buffer,
 // and only then allocate tensors and copy bytes into them. Writing: plan the header exactly as
-// the reference writer would, then stream header and tensor bytes to a temporary file that is
-// renamed over the target once it is safely on disk.
+// the reference writer would, then stream header and tensor bytes into an io::AtomicFile, which
+// renames its temporary over the target once it is safely on disk.
 #include <focus/io/safetensors.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <focus/io/atomic_file.h>
 #include <focus/io/json.h>
 #include <focus/tensor/kernel.h>
 
@@ -481,63 +481,6 @@ void emit(const Plan& plan, const std::function<void(const void*, std::size_t)>&
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// A file written under a temporary name beside its target and renamed over it by commit().
-// Until then the target is untouched; the destructor removes an uncommitted temporary.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    static std::atomic<unsigned> counter{0};
-    temp_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ < 0) fail("cannot create temporary file " + temp_);
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
-  }
-
-  void write(const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t written = ::write(fd_, p, size);
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) fail("write failed");
-      p += written;
-      size -= static_cast<std::size_t>(written);
-    }
-  }
-
-  // Data on disk first, then the rename: a crash leaves either the old file or the new one.
-  void commit() {
-    if (::fsync(fd_) != 0) fail("fsync failed");
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("close failed");
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) fail("cannot rename " + temp_ + " over it");
-    committed_ = true;
-    // Make the rename itself durable. Best effort: not every file system can sync a directory,
-    // and the new file is complete either way.
-    const std::size_t slash = path_.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-      ::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw FormatError("save_safetensors: " + path_ + ": " + what + ": " + errno_text(errno));
-  }
-
-  std::string path_, temp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 // ---- reading a file ---------------------------------------------------------------------------
 
 class ReadOnlyFile {
@@ -597,7 +540,7 @@ std::vector<std::uint8_t> serialize_safetensors(const std::vector<std::pair<std:
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const Metadata& metadata) {
   const Plan plan = make_plan(tensors, metadata);  // bad input throws before the disk is touched
-  AtomicFile file(path);
+  AtomicFile file(path, "save_safetensors");
   emit(plan, [&](const void* data, std::size_t size) { file.write(data, size); });
   file.commit();
 }

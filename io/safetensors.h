@@ -37,11 +37,13 @@ inline constexpr std::string_view kAliasPrefix = "focus.alias.";
 // Layout as the reference writer: tensors ordered by dtype alignment (I64, F64, F32, BOOL), then
 // by name; header keys in that same order after "__metadata__"; spans contiguous from 0; compact
 // JSON padded with spaces to a multiple of 8 bytes.
-// Atomic: the bytes go to a temporary file beside path, which is flushed to disk and then renamed
-// over path; a failure at any point leaves an existing file at path untouched and removes the
-// temporary. Throws ValueError for bad input (undefined tensor, duplicate or invalid UTF-8 name,
-// a name "__metadata__", a metadata key starting with kAliasPrefix) and FormatError naming the
-// file and the system's reason when the file cannot be written.
+// Atomic (io::AtomicFile): the bytes go to a temporary file beside path, which is flushed to disk
+// and then renamed over path; a failure at any point leaves an existing file at path untouched and
+// removes the temporary; temporaries that killed saves of path left behind are removed first.
+// Throws ValueError for bad input (undefined tensor, duplicate or invalid UTF-8 name, a name
+// "__metadata__", a metadata key starting with kAliasPrefix) and FormatError naming the file and
+// the system's reason when the file cannot be written: "save_safetensors: cannot write <path>; got
+// File too large".
 // To save a loaded TensorFile f: save_safetensors(path, {f.tensors.begin(), f.tensors.end()}, f.metadata).
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const Metadata& metadata = {});

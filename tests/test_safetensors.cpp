@@ -349,7 +349,7 @@ TEST_CASE("safetensors: a save that fails midway leaves the old file intact and 
       message = e.what();
     }
   }
-  CHECK(message == "save_safetensors: " + path + ": write failed: File too large");
+  CHECK(message == "save_safetensors: cannot write " + path + "; got File too large");
   CHECK(read_file(path) == before);
   CHECK(dir.files() == std::vector<std::string>{"model.safetensors"});
   CHECK(load_safetensors(path).tensors.at("w").to_vector<float>() == std::vector<float>{1, 2, 3});
@@ -364,8 +364,7 @@ TEST_CASE("safetensors: saving into a missing directory fails naming the path an
   } catch (const FormatError& e) {
     message = e.what();
   }
-  CHECK(message.starts_with("save_safetensors: " + path + ": cannot create temporary file " + path + ".tmp."));
-  CHECK(message.ends_with(": No such file or directory"));
+  CHECK(message == "save_safetensors: cannot create a temporary file for " + path + "; got No such file or directory");
   CHECK(dir.files().empty());
 }
 
