@@ -4,9 +4,11 @@
 // baseline (what knowing only each character's frequency gives), and generation with the cached
 // decoder (nn::GPT::generate), temperature and top-k sampling (nn/sampling.h). Under mpirun it
 // trains data-parallel: each rank takes its share of every batch (distributed/data_parallel.h).
+// Ctrl-C or SIGTERM stops training at the next step (exit 130 / 143); char_lm keeps no checkpoint.
 // Default text: the GPL-3 licence every Debian system ships in /usr/share/common-licenses.
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
+#include <focus/cli/stop_signal.h>
 #include <focus/distributed/data_parallel.h>
 #include <focus/focus.h>
 #include <focus/text/utf8.h>
@@ -20,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <span>
 #include <sstream>
 
@@ -124,12 +127,20 @@ double forward_backward(nn::GPT& model, const std::vector<std::int64_t>& x, cons
   return stats[0] / stats[1];
 }
 
+// How training ended: the first and last step's loss (of the whole batch, so the same on every
+// rank), the steps taken, and the signal that stopped it early (0: it ran all its steps).
+struct TrainResult {
+  double first = 0, last = 0;
+  std::int64_t steps = 0;
+  int stop_signal = 0;
+};
+
 // The training loop: random windows of the training text, next-character cross-entropy, AdamW
 // with linear warm-up and cosine decay, gradient clipping. Every rank draws the same windows from
-// gen (seeded alike) and trains on its share of them. Returns the first and last step's loss (of
-// the whole batch, so the same on every rank); rank 0 alone prints progress.
-std::pair<double, double> train(nn::GPT& model, const std::vector<std::int64_t>& ids, const TrainOptions& o, Generator& gen,
-                                distributed::Communicator& comm) {
+// gen (seeded alike) and trains on its share of them; rank 0 alone prints progress. Ctrl-C or
+// SIGTERM ends it at the next step boundary, the same one on every rank (signals.agreed).
+TrainResult train(nn::GPT& model, const std::vector<std::int64_t>& ids, const TrainOptions& o, Generator& gen,
+                  distributed::Communicator& comm, const cli::StopSignals& signals) {
   const std::int64_t T = model.config().block_size, B = o.batch;
   if (static_cast<std::int64_t>(ids.size()) < T + 1) throw ValueError("the training text is shorter than --context + 1");
   optim::AdamW opt(model.named_parameters(), {.lr = o.lr, .betas = {0.9, 0.99}, .weight_decay = 0.1});
@@ -138,24 +149,28 @@ std::pair<double, double> train(nn::GPT& model, const std::vector<std::int64_t>&
     const double progress = static_cast<double>(step - o.warmup) / std::max<double>(1, static_cast<double>(o.steps - o.warmup));
     return 0.1 + 0.9 * 0.5 * (1 + std::cos(3.14159265358979323846 * std::min(1.0, progress)));
   });
-  double first = 0, last = 0;
+  TrainResult r;
   std::vector<std::int64_t> x(B * T), y(B * T);
   for (std::int64_t step = 1; step <= o.steps; ++step) {
+    r.stop_signal = signals.agreed(comm);
+    if (r.stop_signal != 0) return r;
     for (std::int64_t b = 0; b < B; ++b) {  // window b: characters start .. start + T, shifted by one for y
       const auto start = static_cast<std::int64_t>(gen.below(ids.size() - T));
       std::copy(ids.begin() + start, ids.begin() + start + T, x.begin() + b * T);
       std::copy(ids.begin() + start + 1, ids.begin() + start + T + 1, y.begin() + b * T);
     }
     opt.zero_grad();
-    last = forward_backward(model, x, y, comm);
+    r.last = forward_backward(model, x, y, comm);
     if (o.clip > 0) optim::clip_grad_norm(model.parameters(), o.clip);
     opt.step();
     schedule.step();
-    if (step == 1) first = last;
+    if (step == 1) r.first = r.last;
+    r.steps = step;
     if (comm.rank() == 0 && (step == 1 || step % std::max<std::int64_t>(1, o.steps / 10) == 0 || step == o.steps))
-      std::printf("step %5lld  loss %.4f  (%.3f bits/char)\n", static_cast<long long>(step), last, last / std::log(2.0));
+      std::printf("step %5lld  loss %.4f  (%.3f bits/char)\n", static_cast<long long>(step), r.last, r.last / std::log(2.0));
   }
-  return {first, last};
+  r.stop_signal = signals.agreed(comm);  // one that came during the last step stops the evaluation
+  return r;
 }
 
 int run(int argc, char** argv) {
@@ -217,7 +232,22 @@ int run(int argc, char** argv) {
 
   Generator gen(static_cast<std::uint64_t>(seed) + 1);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto [first, last] = train(model, corpus.train, to, gen, comm);
+  std::optional<cli::StopSignals> signals;
+  signals.emplace();
+  const TrainResult result = train(model, corpus.train, to, gen, comm, *signals);
+  signals.reset();  // from here Ctrl-C and SIGTERM end the program at once, as usual
+  if (result.stop_signal != 0) {
+    // char_lm keeps no checkpoint (it has no --save): it stops, says where, and skips the report.
+    if (root) {
+      std::fprintf(stderr, "%s at step %lld of %lld", cli::stop_word(result.stop_signal),
+                   static_cast<long long>(result.steps), static_cast<long long>(to.steps));
+      if (result.steps > 0) std::fprintf(stderr, " (loss %.4f)", result.last);
+      std::fprintf(stderr, "; char_lm saves no checkpoint\n");
+    }
+    comm.barrier();
+    return cli::stop_exit_status(result.stop_signal);
+  }
+  const double first = result.first, last = result.last;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const int status = last < first ? 0 : 1;  // the smoke test asserts the loss falls; every rank agrees
   if (root) {
@@ -245,7 +275,13 @@ int main(int argc, char** argv) {
 #ifdef FOCUS_EXAMPLE_WITH_MPI
   // Under mpirun every rank runs this program; train then splits each batch across them.
   distributed::MpiSession mpi(argc, argv);
-  return mpi.finish(guarded_run());
+  const int status = guarded_run();
+  // A stop on Ctrl-C or SIGTERM is one the ranks agreed on at the same step: end MPI normally.
+  if (cli::is_stop_exit_status(status)) {
+    mpi.finish(0);
+    return status;
+  }
+  return mpi.finish(status);
 #else
   return guarded_run();
 #endif

@@ -9,6 +9,7 @@
 #include "train_step.h"
 
 #include <focus/autograd/anomaly.h>
+#include <focus/cli/stop_signal.h>
 #include <focus/distributed/data_parallel.h>
 #include <focus/metrics/metrics.h>
 #include <focus/optim/adam.h>
@@ -23,7 +24,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -38,33 +38,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 const std::string kSpace = "\xe2\x96\x81";  // "▁": a visible space for character-level tasks
-
-// Ctrl-C during training: the handler only sets this flag; the loop sees it at the next step,
-// saves a checkpoint (to --save, if given) and returns kInterruptedExit. The handler is installed
-// with SA_RESETHAND, so a second Ctrl-C stops the program at once.
-volatile std::sig_atomic_t interrupted = 0;
-constexpr int kInterruptedExit = 130;  // 128 + SIGINT, what a shell reports for Ctrl-C
-
-extern "C" void on_sigint(int) { interrupted = 1; }
-
-// Catches SIGINT for the training loop, then puts the previous handler back.
-class SigintScope {
- public:
-  SigintScope() {
-    interrupted = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &previous_);
-  }
-  ~SigintScope() { sigaction(SIGINT, &previous_, nullptr); }
-  SigintScope(const SigintScope&) = delete;
-  SigintScope& operator=(const SigintScope&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
 
 }  // namespace
 
@@ -401,15 +374,23 @@ int train_command(cli::Args& args) {
     saved_path = save_path;
     saved_step = st.step;
   };
-  std::optional<SigintScope> sigint;
-  sigint.emplace();
-  while (st.step < total) {
-    if (interrupted || (stop_at > 0 && st.step >= stop_at)) {
+  // Ctrl-C or SIGTERM during training: the handlers only record the signal; every rank asks
+  // before each step and once after the last (the ranks agree, so all stop at the same step),
+  // rank 0 saves to --save if given, and the program exits 130 (SIGINT) or 143 (SIGTERM) without
+  // evaluating.
+  std::optional<cli::StopSignals> signals;
+  signals.emplace();
+  while (true) {
+    const int stop_signal = signals->agreed(comm);
+    if (stop_signal != 0 || (stop_at > 0 && st.step >= stop_at && st.step < total)) {
       if (!save_path.empty()) save();
-      log << (interrupted ? "interrupted" : "stopped") << " at step " << st.step << " of " << total
+      log << cli::stop_word(stop_signal) << " at step " << st.step << " of " << total
                 << (save_path.empty() ? "; no --save given, nothing saved" : "; saved " + save_path) << "\n";
-      return interrupted ? kInterruptedExit : 0;
+      // The other ranks end only once rank 0 has saved: under mpirun one rank's exit can end them all.
+      comm.barrier();
+      return stop_signal != 0 ? cli::stop_exit_status(stop_signal) : 0;
     }
+    if (st.step >= total) break;
     if (st.batch_in_epoch >= static_cast<std::int64_t>(epoch_batches.size())) {
       ++st.epoch;
       st.batch_in_epoch = 0;
@@ -447,7 +428,7 @@ int train_command(cli::Args& args) {
     }
     if (!save_path.empty() && save_every > 0 && st.step % save_every == 0 && st.step < total) save();
   }
-  sigint.reset();  // Ctrl-C during the evaluation stops the program as usual
+  signals.reset();  // Ctrl-C or SIGTERM during the evaluation stops the program as usual
   progress.finish();
   const double train_seconds = seconds_since(t0);
   if (!root) return 0;  // the weights are rank 0's: it saves and evaluates them

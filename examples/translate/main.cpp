@@ -3,11 +3,13 @@
 //   translate train --task zh-en --save model.st --plots plots/
 //   translate eval  --load model.st --task zh-en
 //   translate run   --load model.st 我爱学习编程
-// Exit status: 0 success, 1 bad data or checkpoint, 2 usage error.
+// Exit status: 0 success, 1 bad data or checkpoint, 2 usage error, 130 / 143 training stopped by
+// Ctrl-C / SIGTERM (after saving to --save).
 #include "app.h"
 
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
+#include <focus/cli/stop_signal.h>
 #ifdef FOCUS_EXAMPLE_WITH_MPI
 #include <focus/distributed/mpi/mpi_communicator.h>
 #endif
@@ -46,7 +48,13 @@ int main(int argc, char** argv) {
 #ifdef FOCUS_EXAMPLE_WITH_MPI
   // Under mpirun every rank runs this program; train then splits each batch across them.
   focus::distributed::MpiSession mpi(argc, argv);
-  return mpi.finish(run(argc, argv));
+  const int status = run(argc, argv);
+  // A stop on Ctrl-C or SIGTERM is one the ranks agreed on (rank 0 has saved): end MPI normally.
+  if (focus::cli::is_stop_exit_status(status)) {
+    mpi.finish(0);
+    return status;
+  }
+  return mpi.finish(status);
 #else
   return run(argc, argv);
 #endif

@@ -2,14 +2,17 @@
 // collectives between real processes, and K training steps in which each rank takes its shard of
 // a batch whose rows have very different numbers of real (non-padding) tokens. After them every
 // rank must hold bitwise the same parameters, and the loss must match a single-process run on
-// the whole batch, which each rank also carries out by itself as the reference.
+// the whole batch, which each rank also carries out by itself as the reference. Also: a stop
+// signal that reaches one rank stops them all (cli::StopSignals::agreed).
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
+#include <focus/cli/stop_signal.h>
 #include <focus/distributed/data_parallel.h>
 #include <focus/distributed/mpi/mpi_communicator.h>
 #include <focus/focus.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -191,6 +194,24 @@ TEST_CASE("mpi: K data-parallel steps keep the ranks bitwise identical and match
               << ", largest parameter difference " << worst_param << ", ranks whose parameters differ from rank 0's: "
               << differing[0] << "\n";
   CHECK(worst_param <= kParamTolerance);
+}
+
+TEST_CASE("mpi: stop signals: every rank acts on a signal that only one rank received") {
+  Communicator& comm = world();
+  REQUIRE(comm.size() >= 2);
+  {
+    cli::StopSignals signals;
+    CHECK(signals.agreed(comm) == 0);
+    if (comm.rank() == comm.size() - 1) std::raise(SIGTERM);  // the handler runs before raise returns
+    CHECK(signals.received() == (comm.rank() == comm.size() - 1 ? SIGTERM : 0));
+    CHECK(signals.agreed(comm) == SIGTERM);
+    if (comm.rank() == 0) std::raise(SIGINT);  // SIGTERM anywhere outranks SIGINT
+    CHECK(signals.agreed(comm) == SIGTERM);
+  }
+  cli::StopSignals signals;  // a new scope forgets the signals before it
+  CHECK(signals.agreed(comm) == 0);
+  if (comm.rank() == 0) std::raise(SIGINT);
+  CHECK(signals.agreed(comm) == SIGINT);
 }
 
 int main(int argc, char** argv) {
