@@ -1,7 +1,9 @@
 // The row operations of fast_math.h. Each is built three times by GCC's target_clones: for the
 // x86-64 levels v4 (AVX-512) and v3 (AVX2 and FMA) and for the baseline, and the loader picks the
 // best one the CPU runs (by its features, not its model name, so AMD and Intel alike). Other
-// compilers, or -DFOCUS_NO_CLONES, build the baseline only. -fno-trapping-math (CMakeLists.txt)
+// compilers, -DFOCUS_NO_CLONES and ThreadSanitizer builds get the baseline only (GCC instruments
+// the clones' resolver, which the loader runs before TSan's runtime exists: the test binary
+// crashed at load). -fno-trapping-math (CMakeLists.txt)
 // lets the compiler turn exp_float's selects into vector blends. Reductions keep kLanes
 // independent partial results, since a single running sum is a chain of dependent additions
 // that cannot be vectorised (reordering it is not allowed without -ffast-math).
@@ -10,7 +12,8 @@
 #include <algorithm>
 #include <bit>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FOCUS_NO_CLONES)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FOCUS_NO_CLONES) && \
+    !defined(__SANITIZE_THREAD__)
 #define FOCUS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define FOCUS_VECTOR_CLONES
