@@ -1,6 +1,7 @@
 # Stopping char_lm from outside: a signal after the first step is logged ends training at the next
-# step, says where, skips the evaluation and the sample, and exits with 128 + the signal. char_lm
-# keeps no checkpoint, so there is nothing to save or resume.
+# step, saves a checkpoint (rank 0 alone under mpirun), says where, skips the evaluation and the
+# sample, and exits with 128 + the signal. The checkpoint is the only file written, and a
+# --resume from it in one process continues from the saved step and runs to the end.
 #   cmake -DCHAR_LM=<exe> -DOUT=<dir> -DSIGNAL_WHEN=<scripts/signal_when.sh> -DSIGNAL=TERM|INT
 #         [-DMPIEXEC=<launcher and flags, "|"-separated>] [-DSEND_TO=self|rank1] [-DEXPECT=<status>]
 #         -P check_signal.cmake
@@ -13,12 +14,14 @@ if(NOT DEFINED SEND_TO)
 endif()
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
+set(ck ${OUT}/run.safetensors)
 set(launcher "")
 if(DEFINED MPIEXEC)
   string(REPLACE "|" ";" launcher "${MPIEXEC}")
 endif()
 execute_process(COMMAND bash ${SIGNAL_WHEN} ${SIGNAL} "line:^step +1 " ${SEND_TO} ${OUT}/train.out ${OUT}/train.err
-                        ${launcher} ${CHAR_LM} --steps 1000000 --context 32 --d-model 32 --layers 1 --batch 8 --threads 1
+                        ${launcher} ${CHAR_LM} --steps 1000000 --context 32 --d-model 32 --layers 1 --batch 8 --warmup 10
+                        --threads 1 --save ${ck}
                 RESULT_VARIABLE helper OUTPUT_VARIABLE result ERROR_VARIABLE helper_err)
 if(NOT helper EQUAL 0)
   message(FATAL_ERROR "signal_when failed: ${helper_err}")
@@ -41,8 +44,8 @@ if(SIGNAL STREQUAL "INT" AND NOT (DEFINED MPIEXEC AND SEND_TO STREQUAL "self"))
 else()
   set(word terminated)  # a signalled mpirun sends SIGTERM to the ranks, whatever it received
 endif()
-if(NOT err MATCHES "(^|\n)${word} at step ([0-9]+) of 1000000 \\(loss [0-9.]+\\); char_lm saves no checkpoint\n")
-  message(FATAL_ERROR "no '${word} at step N of 1000000 (loss L); char_lm saves no checkpoint' line")
+if(NOT err MATCHES "(^|\n)${word} at step ([0-9]+) of 1000000 \\(loss [0-9.]+\\); saved ${ck}\n")
+  message(FATAL_ERROR "no '${word} at step N of 1000000 (loss L); saved ${ck}' line")
 endif()
 set(reached ${CMAKE_MATCH_2})
 if(reached LESS 1)
@@ -51,4 +54,18 @@ endif()
 if(out MATCHES "valid_bpc=|--- sample")
   message(FATAL_ERROR "a stopped run must not evaluate or sample")
 endif()
-message(STATUS "SIG${SIGNAL} at step ${reached}: exit ${EXPECT}, no evaluation")
+file(GLOB written RELATIVE ${OUT} ${OUT}/*.safetensors*)
+if(NOT written STREQUAL "run.safetensors")
+  message(FATAL_ERROR "expected the one checkpoint run.safetensors, found: [${written}]")
+endif()
+
+# The options come from the checkpoint; --steps may differ: 20 more steps, then the report.
+math(EXPR until "${reached} + 20")
+execute_process(COMMAND ${CHAR_LM} --resume ${ck} --steps ${until} --threads 1 --sample 20
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT status EQUAL 0 OR NOT err MATCHES "resumed ${ck} at step ${reached} of ${until}\n"
+   OR NOT out MATCHES "step +${until} .*loss fell from .*valid_bpc=.*--- sample")
+  message(FATAL_ERROR "resuming from step ${reached} to ${until} failed (${status})")
+endif()
+message(STATUS "SIG${SIGNAL} at step ${reached}: exit ${EXPECT}, no evaluation, checkpoint saved; resumed to step ${until}")
