@@ -285,6 +285,14 @@ int train_command(cli::Args& args) {
   mc.tgt_vocab = ck.tgt_vocab.size();
   mc.max_len = resume ? ck.config.max_len : std::max<std::int64_t>(64, 2 * longest + 16);
   if (resume) {
+    // The checkpoint defines the model: a model flag given again must agree with it.
+    const std::pair<const char*, std::int64_t ModelConfig::*> shape_flags[] = {
+        {"d-model", &ModelConfig::d_model}, {"heads", &ModelConfig::heads}, {"layers", &ModelConfig::layers},
+        {"ff", &ModelConfig::ff}};
+    for (const auto& [flag, member] : shape_flags)
+      if (args.has(flag) && mc.*member != ck.config.*member)
+        throw cli::UsageError(std::string("--") + flag + " " + std::to_string(mc.*member) + " contradicts the checkpoint " +
+                              resume_path + ", trained with --" + flag + " " + std::to_string(ck.config.*member));
     const double dropout = mc.dropout;
     mc = ck.config;
     mc.dropout = dropout;

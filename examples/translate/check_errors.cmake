@@ -108,6 +108,15 @@ set(essential FALSE)
 # A valid safetensors file that is not a translate checkpoint (written by PyTorch).
 expect(1 "^translate: checkpoint: missing model setting 'model.src_vocab'" eval --load ${SOURCE_DIR}/tests/data/torch_written.safetensors --task copy)
 expect(1 "^translate: load_safetensors: " train ${small} --resume ${OUT}/garbled.safetensors)
+# --resume: model flags given again must agree with the checkpoint (good.safetensors: --d-model 16, --heads 2).
+set(essential TRUE)
+set(data_only --train ${OUT}/train.tsv --test ${OUT}/test.tsv --threads 1 --steps 4)
+expect(2 "^translate: --d-model 32 contradicts the checkpoint ${OUT}/good.safetensors, trained with --d-model 16$"
+       train ${data_only} --resume ${OUT}/good.safetensors --d-model 32 --heads 2)
+expect(2 "^translate: --heads 4 contradicts the checkpoint ${OUT}/good.safetensors, trained with --heads 2$"
+       train ${data_only} --resume ${OUT}/good.safetensors --heads 4)
+expect(0 "" train ${data_only} --resume ${OUT}/good.safetensors --d-model 16 --heads 2 --ff 32 --layers 1)
+set(essential FALSE)
 expect(1 "^translate: .*unknown token" run --load ${OUT}/good.safetensors "☃")
 
 # ---- a failed run leaves the existing checkpoint as it was ----------------------------------------------
