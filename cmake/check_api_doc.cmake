@@ -1,5 +1,6 @@
 # Run by CTest (cmake -P): docs/api.md must have one "### `<focus/dir/file.h>`" section for each
-# public header of the library folders, and none for a header that no longer exists.
+# public header of the library folders, and none for a header that no longer exists; and every
+# file it names in passing (tensor/parallel.h, docs/threads.md, tensor_print.cpp) must exist.
 # Inputs: -DSOURCE_DIR=<focus source root> -DDIRS=<the library folders, ;-separated>
 file(READ ${SOURCE_DIR}/docs/api.md doc)
 string(REGEX MATCHALL "### `<focus/[a-z_]+/[a-z_0-9]+\\.h>`" sections "${doc}")
@@ -23,4 +24,45 @@ if(missing OR stale)
                       "headers that do not exist: [${stale}]. Add or remove the section (its opening "
                       "comment and the one-line comments of its declarations).")
 endif()
-message(STATUS "docs/api.md lists all ${n} public headers")
+
+# Paths written in the text: "focus/" is the include prefix, so focus/nn/linear.h is nn/linear.h; a
+# bare file name must name a file somewhere in the source folders (not in a build tree).
+# The page is cut into words of path characters, which cannot hold a list's ; [ or ].
+string(REGEX REPLACE "[^A-Za-z0-9_/.-]+" ";" words "${doc}")
+set(bare_dirs ${DIRS} examples tests bench docs cmake scripts)
+set(absent)
+set(checked)
+foreach(word IN LISTS words)
+  string(REGEX REPLACE "[.]+$" "" path "${word}")  # a sentence's full stop
+  if(NOT path MATCHES "[A-Za-z0-9_]\\.(h|cpp|md|cmake|sh|py)$")
+    continue()
+  endif()
+  string(REGEX REPLACE "^focus/" "" path "${path}")
+  list(FIND checked "${path}" seen)
+  if(NOT seen EQUAL -1)
+    continue()
+  endif()
+  list(APPEND checked ${path})
+  if(path MATCHES "/")
+    if(NOT EXISTS ${SOURCE_DIR}/${path})
+      list(APPEND absent ${path})
+    endif()
+  elseif(NOT EXISTS ${SOURCE_DIR}/${path})
+    set(found)
+    foreach(dir IN LISTS bare_dirs)
+      file(GLOB_RECURSE found ${SOURCE_DIR}/${dir}/${path})
+      if(found)
+        break()
+      endif()
+    endforeach()
+    if(NOT found)
+      list(APPEND absent ${path})
+    endif()
+  endif()
+endforeach()
+list(LENGTH checked n_paths)
+if(absent)
+  message(FATAL_ERROR "docs/api.md names files that do not exist: [${absent}]. Name the file that holds it "
+                      "(the page is mostly the headers' comments: fix the header's comment too).")
+endif()
+message(STATUS "docs/api.md lists all ${n} public headers; the ${n_paths} files it names exist")
