@@ -1,11 +1,12 @@
-// The backward walk (Kahn's algorithm over the graph reachable from the outputs):
+// The backward walk (Kahn's algorithm over the graph reachable from the outputs). First each
+// output's node is seeded with its gradient (ones for a one-element output, else the caller's);
+// then
 //   1. count, for every reachable node, the edges that point at it;
-//   2. seed the outputs' nodes with their gradients;
-//   3. repeatedly take a node whose every consumer has run, call its closure with the summed
+//   2-3. repeatedly take a node whose every consumer has run, call its closure with the summed
 //      gradient, and pass each input gradient along its edge: summed into the next node's slot,
-//      or accumulated into a leaf's .grad. Gradients are only ever added, never assigned, so a
-//      value used twice receives both contributions.
-// Both loops are explicit stacks, so graph depth never touches the C++ call stack.
+//      or into a per-leaf sum; last, each leaf's sum goes through its hooks into .grad.
+// Gradients are only ever added, never assigned, so a value used twice receives both
+// contributions. Both loops are explicit stacks, so graph depth never touches the C++ call stack.
 #include <focus/autograd/engine.h>
 
 #include <focus/autograd/anomaly.h>
