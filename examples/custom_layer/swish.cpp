@@ -8,6 +8,9 @@ namespace custom {
 using focus::Grads;
 using focus::Tensor;
 
+// y = x * sigmoid(beta * x);  x [.., C], beta [C] -> y [.., C]
+// dx = g * (s + beta * x * s * (1 - s)),  dbeta = sum over .. of g * x^2 * s * (1 - s),
+// where s = sigmoid(beta * x).
 Tensor swish(const Tensor& x, const Tensor& beta) {
   // 1. Check the inputs. The message names the op, the rule and the shapes.
   focus::check_same_dtype("swish", x, beta);
