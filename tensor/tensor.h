@@ -18,7 +18,7 @@
 
 namespace focus {
 
-struct AutogradMeta;  // autograd/autograd_meta.h
+struct AutogradMeta;  // autograd/node.h
 class Node;           // autograd/node.h
 
 struct TensorImpl {
@@ -133,7 +133,7 @@ class Tensor {
   Tensor& div_(Scalar other);
   Tensor& masked_fill_(const Tensor& mask, Scalar value);
 
-  std::string to_string() const;  // like PyTorch's printing; see print.cpp
+  std::string to_string() const;  // like PyTorch's printing; see autograd/tensor_print.cpp
 
  private:
   const TensorImpl& impl() const {
