@@ -1,5 +1,5 @@
 // Module bookkeeping: registration with name checks, tree walks that build dotted names,
-// state_dict loading with strict key checks, and the printed tree.
+// state_dict loading (every check before any write), and the printed tree.
 #include <focus/nn/module.h>
 
 #include <focus/autograd/grad_mode.h>
@@ -45,14 +45,9 @@ void Module::replace_parameter(const std::string& name, const Tensor& t) {
   throw ValueError("replace_parameter: no parameter named '" + name + "' in " + type_name_);
 }
 
-void Module::collect(const std::string& prefix, bool params, bool persistent_only, NamedTensors& out) const {
-  if (params) {
-    for (const auto& [n, t] : params_) out.emplace_back(prefix + n, t);
-  } else {
-    for (std::size_t i = 0; i < buffers_.size(); ++i)
-      if (!persistent_only || buffer_persistent_[i]) out.emplace_back(prefix + buffers_[i].first, buffers_[i].second);
-  }
-  for (const auto& [n, child] : children_) child->collect(prefix + n + ".", params, persistent_only, out);
+void Module::collect(const std::string& prefix, bool params, NamedTensors& out) const {
+  for (const auto& [n, t] : params ? params_ : buffers_) out.emplace_back(prefix + n, t);
+  for (const auto& [n, child] : children_) child->collect(prefix + n + ".", params, out);
 }
 
 namespace {
@@ -68,7 +63,7 @@ NamedTensors unique_tensors(const NamedTensors& all) {
 
 NamedTensors Module::named_parameters(bool recurse) const {
   NamedTensors all;
-  if (recurse) collect("", true, false, all);
+  if (recurse) collect("", true, all);
   else all = params_;
   return unique_tensors(all);
 }
@@ -81,7 +76,7 @@ std::vector<Tensor> Module::parameters(bool recurse) const {
 
 NamedTensors Module::named_buffers(bool recurse) const {
   NamedTensors all;
-  if (recurse) collect("", false, false, all);
+  if (recurse) collect("", false, all);
   else all = buffers_;
   return unique_tensors(all);
 }
@@ -101,51 +96,78 @@ std::int64_t Module::num_parameters() const {
   return n;
 }
 
+// PyTorch's order: a module's parameters, then its persistent buffers, then each child's state.
+void Module::collect_state(const std::string& prefix, NamedTensors& out) const {
+  for (const auto& [n, t] : params_) out.emplace_back(prefix + n, t);
+  for (std::size_t i = 0; i < buffers_.size(); ++i)
+    if (buffer_persistent_[i]) out.emplace_back(prefix + buffers_[i].first, buffers_[i].second);
+  for (const auto& [n, child] : children_) child->collect_state(prefix + n + ".", out);
+}
+
 StateDict Module::state_dict() const {
   NamedTensors all;
-  collect("", true, false, all);
-  collect("", false, true, all);
-  StateDict out;
-  for (auto& [n, t] : all) out.emplace(n, t);
-  return out;
+  collect_state("", all);
+  return StateDict(std::move(all));
 }
+
+namespace {
+// Names for a message: the first ten, then how many in all.
+std::string name_list(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size() && i < 10; ++i) s += (i ? ", " : "") + v[i];
+  if (v.size() > 10) s += ", ... (" + std::to_string(v.size()) + " in all)";
+  return s;
+}
+
+// Floating converts to floating; int64 and bool load only as themselves.
+bool loadable_dtype(DType from, DType to) { return from == to || (is_floating(from) && is_floating(to)); }
+}  // namespace
 
 LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
   NamedTensors mine;
-  collect("", true, false, mine);
-  collect("", false, true, mine);
+  collect_state("", mine);
+
+  // 1. Names: which of mine the dict fills (a tied tensor is filled through any of its names).
   LoadResult result;
-  std::set<const TensorImpl*> loaded;
-  for (const auto& [name, t] : mine) {
-    auto it = dict.find(name);
-    if (it == dict.end()) continue;
-    const Tensor& src = it->second;
-    if (!(src.shape() == t.shape()))
-      throw ShapeError("load_state_dict: shape of '" + name + "' must match the module's; got file=" +
-                       focus::to_string(src.shape()) + ", module=" + focus::to_string(t.shape()));
-    NoGradGuard ng;
-    t.storage()->bump_version("load_state_dict");
-    kernel::copy_into(t, src);
-    loaded.insert(t.unsafe_impl());
-  }
+  std::set<const TensorImpl*> filled;
   std::set<std::string> names;
   for (const auto& [name, t] : mine) {
     names.insert(name);
-    if (!dict.count(name) && !loaded.count(t.unsafe_impl())) result.missing_keys.push_back(name);
+    if (dict.contains(name)) filled.insert(t.unsafe_impl());
   }
+  for (const auto& [name, t] : mine)
+    if (!dict.contains(name) && !filled.contains(t.unsafe_impl())) result.missing_keys.push_back(name);
   for (const auto& [name, t] : dict)
-    if (!names.count(name)) result.unexpected_keys.push_back(name);
+    if (!names.contains(name)) result.unexpected_keys.push_back(name);
   if (strict && (!result.missing_keys.empty() || !result.unexpected_keys.empty())) {
     std::string msg = "load_state_dict: keys must match the module's (strict)";
-    auto list = [](const std::vector<std::string>& v) {
-      std::string s;
-      for (std::size_t i = 0; i < v.size() && i < 10; ++i) s += (i ? ", " : "") + v[i];
-      if (v.size() > 10) s += ", ... (" + std::to_string(v.size()) + " in all)";
-      return s;
-    };
-    if (!result.missing_keys.empty()) msg += "; missing: " + list(result.missing_keys);
-    if (!result.unexpected_keys.empty()) msg += "; unexpected: " + list(result.unexpected_keys);
+    if (!result.missing_keys.empty()) msg += "; missing: " + name_list(result.missing_keys);
+    if (!result.unexpected_keys.empty()) msg += "; unexpected: " + name_list(result.unexpected_keys);
     throw ValueError(msg);
+  }
+
+  // 2. Every value that will be copied, before any is: all or nothing.
+  for (const auto& [name, t] : mine) {
+    const auto it = dict.find(name);
+    if (it == dict.end()) continue;
+    const Tensor& src = it->second;
+    if (!src.defined()) throw ValueError("load_state_dict: every entry must be a defined tensor; got '" + name + "' undefined");
+    if (!(src.shape() == t.shape()))
+      throw ShapeError("load_state_dict: shape of '" + name + "' must match the module's; got dict=" +
+                       focus::to_string(src.shape()) + ", module=" + focus::to_string(t.shape()));
+    if (!loadable_dtype(src.dtype(), t.dtype()))
+      throw DTypeError("load_state_dict: dtype of '" + name +
+                       "' must be the module's (floating may convert to floating); got dict=" +
+                       std::string(dtype_name(src.dtype())) + ", module=" + std::string(dtype_name(t.dtype())));
+  }
+
+  // 3. Copy.
+  NoGradGuard ng;
+  for (const auto& [name, t] : mine) {
+    const auto it = dict.find(name);
+    if (it == dict.end()) continue;
+    t.storage()->bump_version("load_state_dict");
+    kernel::copy_into(t, it->second);
   }
   return result;
 }
@@ -162,8 +184,8 @@ void Module::zero_grad() {
 void Module::to(DType dtype) {
   if (!is_floating(dtype)) throw DTypeError("Module::to: target dtype must be floating; got " + std::string(dtype_name(dtype)));
   NamedTensors all;
-  collect("", true, false, all);
-  collect("", false, false, all);
+  collect("", true, all);
+  collect("", false, all);
   std::set<TensorImpl*> done;
   for (auto& [n, t] : all) {
     TensorImpl* impl = t.unsafe_impl();

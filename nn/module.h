@@ -6,19 +6,19 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <focus/tensor/state_dict.h>
 #include <focus/tensor/tensor.h>
 
 namespace focus::nn {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-using StateDict = std::map<std::string, Tensor>;
+using focus::NamedTensors;
+using focus::StateDict;  // ordered, unique names, lookup by name (tensor/state_dict.h)
 
 struct LoadResult {
   std::vector<std::string> missing_keys;     // expected by the module, absent from the dict
@@ -45,11 +45,19 @@ class Module {
   std::int64_t num_parameters() const;  // elements, each shared tensor counted once
 
   // ---- state ------------------------------------------------------------------------------------
-  // Parameters and persistent buffers by dotted name; a tied weight appears under each name.
+  // Parameters and persistent buffers by dotted name, in PyTorch's order: a module's parameters,
+  // its buffers, then each child's state, all in registration order. A tied weight appears under
+  // each name. Handles to the module's own tensors, not copies.
+  // Saving is one line: io::save_safetensors(path, model.state_dict()).
   StateDict state_dict() const;
-  // Copies values into this module's tensors (shapes must match; dtypes are converted).
-  // strict: missing or unexpected keys throw, naming them; otherwise they are returned.
-  // A missing key whose tensor is tied to a present one is not missing.
+  // Copies values into this module's tensors; loading a saved file is one line:
+  // model.load_state_dict(io::load_safetensors(path).tensors). All or nothing: every entry is
+  // checked before any tensor is written, so a throw leaves the module bitwise as it was.
+  // Checks: under strict, missing and unexpected keys (ValueError naming them; otherwise they are
+  // returned), a missing key whose tensor is tied to a present one is not missing; every present
+  // key's tensor must be defined (ValueError), have the module tensor's shape (ShapeError), and a
+  // dtype of the same kind (DTypeError): floating loads into floating, converted (a float64 file
+  // into a float32 model), int64 only into int64, bool only into bool.
   LoadResult load_state_dict(const StateDict& dict, bool strict = true);
 
   // ---- modes and conversions ---------------------------------------------------------------------
@@ -83,7 +91,8 @@ class Module {
 
  private:
   void check_name(const std::string& name) const;
-  void collect(const std::string& prefix, bool params, bool persistent_only, NamedTensors& out) const;
+  void collect(const std::string& prefix, bool params, NamedTensors& out) const;
+  void collect_state(const std::string& prefix, NamedTensors& out) const;
   void print(std::ostream& os, int indent) const;
 
   std::string type_name_;

@@ -108,16 +108,16 @@ StateDict Optimizer::state_dict() const {
   StateDict out;
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     const std::string group = kPrefix + kGroupPrefix + std::to_string(i) + ".";
-    out.emplace_back(group + "lr", scalar_tensor(groups_[i].lr, kFloat64));
-    out.emplace_back(group + "weight_decay", scalar_tensor(groups_[i].weight_decay, kFloat64));
+    out.emplace(group + "lr", scalar_tensor(groups_[i].lr, kFloat64));
+    out.emplace(group + "weight_decay", scalar_tensor(groups_[i].weight_decay, kFloat64));
   }
   const std::vector<std::string> buffers = buffer_names();
   for (const auto& group : groups_) {
     for (const auto& [name, p] : group.params) {
       const ParamState* st = state(name);
       if (!st) continue;
-      out.emplace_back(kPrefix + name + ".step", scalar_tensor(static_cast<double>(st->step), kInt64));
-      for (const auto& b : buffers) out.emplace_back(kPrefix + name + "." + b, kernel::clone(st->buffers.at(b)));
+      out.emplace(kPrefix + name + ".step", scalar_tensor(static_cast<double>(st->step), kInt64));
+      for (const auto& b : buffers) out.emplace(kPrefix + name + "." + b, kernel::clone(st->buffers.at(b)));
     }
   }
   return out;
@@ -198,10 +198,6 @@ void Optimizer::load_state_dict(const StateDict& state) {
     groups_[i].lr = *lrs[i];
     groups_[i].weight_decay = *weight_decays[i];
   }
-}
-
-void Optimizer::load_state_dict(const std::map<std::string, Tensor>& state) {
-  load_state_dict(StateDict(state.begin(), state.end()));
 }
 
 }  // namespace focus::optim

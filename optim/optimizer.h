@@ -11,14 +11,16 @@
 #include <utility>
 #include <vector>
 
+#include <focus/tensor/state_dict.h>
 #include <focus/tensor/tensor.h>
 
 namespace focus::optim {
 
 // What nn::Module::named_parameters() returns: dotted names ("decoder.layers.1.linear1.weight").
 using NamedParams = std::vector<std::pair<std::string, Tensor>>;
-// Named tensors, the form of every state_dict (and of a safetensors checkpoint).
-using StateDict = std::vector<std::pair<std::string, Tensor>>;
+// Named tensors in order, the form of every state_dict (and of a safetensors checkpoint): the
+// same type as nn::StateDict (tensor/state_dict.h), so a checkpoint is one StateDict.
+using focus::StateDict;
 
 // A number as optim's messages print it (ostream's default form: "0.001", "1e-08").
 std::string number_text(double v);
@@ -83,9 +85,8 @@ class Optimizer {
   // parameters with no entries start fresh. Buffers are copied (and converted to the parameter's
   // dtype). Throws ValueError for an unknown parameter, buffer or group, a missing entry, or a
   // different number of groups; ShapeError for a buffer whose shape is not the parameter's.
-  // Nothing changes when it throws.
+  // Nothing changes when it throws. Takes io::load_safetensors(path).tensors as it is.
   void load_state_dict(const StateDict& state);
-  void load_state_dict(const std::map<std::string, Tensor>& state);  // as io::load_safetensors gives
 
  protected:
   // op names the optimizer in messages ("SGD"); the derived constructor adds the first group.

@@ -43,9 +43,9 @@ void LRScheduler::apply_lrs() {
 
 StateDict LRScheduler::state_dict() const {
   StateDict out;
-  out.emplace_back(kPrefix + "last_epoch", scalar_tensor(static_cast<double>(last_epoch_), kInt64));
+  out.emplace(kPrefix + "last_epoch", scalar_tensor(static_cast<double>(last_epoch_), kInt64));
   for (std::size_t i = 0; i < base_lrs_.size(); ++i)
-    out.emplace_back(kPrefix + "base_lrs." + std::to_string(i), scalar_tensor(base_lrs_[i], kFloat64));
+    out.emplace(kPrefix + "base_lrs." + std::to_string(i), scalar_tensor(base_lrs_[i], kFloat64));
   return out;
 }
 
@@ -80,10 +80,6 @@ void LRScheduler::load_state_dict(const StateDict& state) {
   base_lrs_.clear();
   for (const auto& lr : base_lrs) base_lrs_.push_back(*lr);
   apply_lrs();
-}
-
-void LRScheduler::load_state_dict(const std::map<std::string, Tensor>& state) {
-  load_state_dict(StateDict(state.begin(), state.end()));
 }
 
 // ---- StepLR ------------------------------------------------------------------------------------

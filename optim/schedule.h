@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -36,8 +35,8 @@ class LRScheduler {
   // Restores a state_dict() and writes the lrs of the restored epoch into the optimizer's groups
   // (so it works before or after optimizer.load_state_dict). Entries outside "lr_scheduler." are
   // ignored. Throws ValueError for an unknown or missing entry or a different number of groups.
+  // Takes io::load_safetensors(path).tensors as it is.
   void load_state_dict(const StateDict& state);
-  void load_state_dict(const std::map<std::string, Tensor>& state);  // as io::load_safetensors gives
 
  protected:
   // op names the schedule in messages. The derived constructor checks its options, then calls

@@ -44,26 +44,23 @@ struct Run {
   }
 
   void save(const std::string& path) const {
-    std::vector<std::pair<std::string, Tensor>> tensors;
-    for (auto& [n, t] : model->state_dict()) tensors.emplace_back("model." + n, t);
-    for (auto& e : opt->state_dict()) tensors.push_back(e);
-    for (auto& e : sched->state_dict()) tensors.push_back(e);
+    StateDict tensors;
+    for (const auto& [n, t] : model->state_dict()) tensors.emplace("model." + n, t);
+    for (const auto& [n, t] : opt->state_dict()) tensors.emplace(n, t);
+    for (const auto& [n, t] : sched->state_dict()) tensors.emplace(n, t);
     const auto s = default_generator().get_state();  // dropout's generator
-    tensors.emplace_back("rng.state", tensor(std::vector<std::int64_t>{std::int64_t(s.state), std::int64_t(s.inc)}));
+    tensors.emplace("rng.state", tensor(std::vector<std::int64_t>{std::int64_t(s.state), std::int64_t(s.inc)}));
     io::save_safetensors(path, tensors, {{"note", "test"}});
   }
 
   void load(const std::string& path) {
     const io::TensorFile f = io::load_safetensors(path);
     nn::StateDict m;
-    optim::StateDict o;
-    for (auto& [n, t] : f.tensors) {
-      if (n.rfind("model.", 0) == 0) m.emplace(n.substr(6), t);
-      else if (n.rfind("optim.", 0) == 0 || n.rfind("lr_scheduler.", 0) == 0) o.emplace_back(n, t);
-    }
+    for (const auto& [n, t] : f.tensors)
+      if (n.starts_with("model.")) m.emplace(n.substr(6), t);
     model->load_state_dict(m);
-    opt->load_state_dict(o);
-    sched->load_state_dict(o);
+    opt->load_state_dict(f.tensors);  // each reads its own prefix and ignores the rest
+    sched->load_state_dict(f.tensors);
     const auto r = f.tensors.at("rng.state").to_vector<std::int64_t>();
     default_generator().set_state({std::uint64_t(r[0]), std::uint64_t(r[1]), false, 0});
   }
@@ -100,12 +97,12 @@ TEST_CASE("checkpoint: a resumed run continues bit for bit") {
 TEST_CASE("checkpoint: module state saved to safetensors loads back identical") {
   nn::Transformer a(nn::TransformerOptions{.d_model = 8, .nhead = 2, .dim_feedforward = 16}, 1, 1);
   const std::string path = (std::filesystem::temp_directory_path() / "focus_module_test.safetensors").string();
-  const auto sd = a.state_dict();
-  io::save_safetensors(path, {sd.begin(), sd.end()});
+  const nn::StateDict sd = a.state_dict();
+  io::save_safetensors(path, a.state_dict());  // the obvious calls compile as written
   nn::Transformer b(nn::TransformerOptions{.d_model = 8, .nhead = 2, .dim_feedforward = 16}, 1, 1);
   const io::TensorFile f = io::load_safetensors(path);
   std::filesystem::remove(path);
-  b.load_state_dict({f.tensors.begin(), f.tensors.end()});
+  b.load_state_dict(f.tensors);
   for (auto& [n, t] : b.state_dict()) CHECK_MESSAGE(testing::max_abs_diff(t, sd.at(n)) == 0, n);
   CHECK(f.metadata.at("format") == "pt");
 }

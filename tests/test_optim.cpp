@@ -517,11 +517,11 @@ TEST_CASE("optim: state_dict names entries by parameter name") {
                                          "optim.decoder.layers.1.linear1.weight.exp_avg_sq",
                                          "optim.decoder.layers.1.linear1.weight.max_exp_avg_sq"});
   const StateDict sd = opt.state_dict();
-  CHECK(sd[2].second.dtype() == kInt64);
-  CHECK(sd[2].second.item<std::int64_t>() == 1);
-  CHECK(sd[0].second.dtype() == kFloat64);
-  CHECK(sd[0].second.item<double>() == 0.1);
-  CHECK(sd[3].second.shape() == w.shape());
+  CHECK(sd.entries()[2].second.dtype() == kInt64);
+  CHECK(sd.entries()[2].second.item<std::int64_t>() == 1);
+  CHECK(sd.entries()[0].second.dtype() == kFloat64);
+  CHECK(sd.entries()[0].second.item<double>() == 0.1);
+  CHECK(sd.entries()[3].second.shape() == w.shape());
 }
 
 TEST_CASE("optim: load_state_dict matches state by name, not position") {
@@ -555,8 +555,8 @@ TEST_CASE("optim: a resumed run continues bit for bit, through a safetensors che
     auto sched1 = make_sched(*opt1);
     run(first, *opt1, kBefore, nullptr, sched1.get());
     StateDict checkpoint = first.params();
-    for (auto& entry : opt1->state_dict()) checkpoint.push_back(entry);
-    for (auto& entry : sched1->state_dict()) checkpoint.push_back(entry);
+    for (const auto& [name, t] : opt1->state_dict()) checkpoint.emplace(name, t);
+    for (const auto& [name, t] : sched1->state_dict()) checkpoint.emplace(name, t);
     const std::vector<std::uint8_t> bytes = io::serialize_safetensors(checkpoint);
     const io::TensorFile file = io::parse_safetensors(bytes.data(), bytes.size(), "checkpoint");
 
@@ -651,13 +651,12 @@ TEST_CASE("optim: load_state_dict rejects state that does not fit, and changes n
   const StateDict good = opt.state_dict();
   auto with = [&](const std::string& key, const Tensor& value) {
     StateDict sd = good;
-    sd.emplace_back(key, value);
+    sd[key] = value;  // added, or replacing the good entry
     return sd;
   };
   auto without = [&](const std::string& key) {
-    StateDict sd;
-    for (const auto& e : good)
-      if (e.first != key) sd.push_back(e);
+    StateDict sd = good;
+    sd.erase(key);
     return sd;
   };
   Adam fresh(p.params(), {.lr = 0.5});

@@ -80,13 +80,10 @@ void Checkpoint::load_weights(const TensorFile& file, Translator& model) const {
 void Checkpoint::restore(const TensorFile& file, Translator& model, optim::Optimizer& opt, optim::LRScheduler& schedule,
                          Generator& data_gen, TrainState& st) const {
   load_weights(file, model);
-  optim::StateDict opt_state, sched_state;
-  for (const auto& [name, t] : file.tensors) {
-    if (name.rfind("optim.", 0) == 0) opt_state.emplace_back(name, t);
-    if (name.rfind("lr_scheduler.", 0) == 0) sched_state.emplace_back(name, t);
-  }
-  opt.load_state_dict(opt_state);
-  schedule.load_state_dict(sched_state);
+  // Each reads its own "optim." / "lr_scheduler." entries and ignores the rest.
+  const StateDict all(file.tensors);
+  opt.load_state_dict(all);
+  schedule.load_state_dict(all);
   const auto& m = file.metadata;
   const std::string path = "(resume)";
   st.step = need_int(m, "train.step", path);
@@ -100,14 +97,14 @@ void Checkpoint::restore(const TensorFile& file, Translator& model, optim::Optim
 void Checkpoint::save(const std::string& path, const Translator& model, const optim::Optimizer& opt,
                       const optim::LRScheduler& schedule, const Generator& data_gen, const TrainState& st) const {
   (void)data_gen;  // its position within the epoch is implied by (epoch_rng, batch_in_epoch)
-  std::vector<std::pair<std::string, Tensor>> tensors;
-  for (const auto& [name, t] : model.state_dict()) tensors.emplace_back("model." + name, t);
-  for (const auto& e : opt.state_dict()) tensors.push_back(e);
-  for (const auto& e : schedule.state_dict()) tensors.push_back(e);
+  StateDict tensors;
+  for (const auto& [name, t] : model.state_dict()) tensors.emplace("model." + name, t);
+  for (const auto& [name, t] : opt.state_dict()) tensors.emplace(name, t);
+  for (const auto& [name, t] : schedule.state_dict()) tensors.emplace(name, t);
   io::Metadata m = model.config().to_metadata();
   m["vocab.src"] = src_vocab.serialize();
   m["vocab.tgt"] = tgt_vocab.serialize();
-  m["text.char_level"] = char_level ? "1" : "0";
+  m["text.char_level"] = std::string(char_level ? "1" : "0");  // not the bare char*: a false -Wrestrict in GCC 12
   m["task"] = task;
   m["train.step"] = std::to_string(st.step);
   m["train.total_steps"] = std::to_string(st.total_steps);
