@@ -6,10 +6,10 @@
 
 namespace focus::nn {
 
-Tensor ReLU::forward(const Tensor& x) const { return relu(x); }
-Tensor GELU::forward(const Tensor& x) const { return gelu(x); }
-Tensor Tanh::forward(const Tensor& x) const { return tanh(x); }
-Tensor Sigmoid::forward(const Tensor& x) const { return sigmoid(x); }
-Tensor Softmax::forward(const Tensor& x) const { return softmax(x, dim_); }
+Tensor ReLU::forward(const Tensor& x) const { return with_module_path([&] { return relu(x); }); }
+Tensor GELU::forward(const Tensor& x) const { return with_module_path([&] { return gelu(x); }); }
+Tensor Tanh::forward(const Tensor& x) const { return with_module_path([&] { return tanh(x); }); }
+Tensor Sigmoid::forward(const Tensor& x) const { return with_module_path([&] { return sigmoid(x); }); }
+Tensor Softmax::forward(const Tensor& x) const { return with_module_path([&] { return softmax(x, dim_); }); }
 
 }  // namespace focus::nn

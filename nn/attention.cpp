@@ -32,10 +32,12 @@ SelfAttention::SelfAttention(std::int64_t in_features, std::int64_t units, DType
 
 // x [B, T, in] -> q, k, v [B, T, units] -> weights [B, T, T] -> context [B, T, units] -> fc
 Tensor SelfAttention::forward(const Tensor& x, Tensor* weights) const {
-  check_input("SelfAttention", x, in_features_);
-  const Tensor q = Wq->forward(x), k = Wk->forward(x), v = Wv->forward(x);
-  const Tensor context = scaled_dot_product_attention(q, k, v, {}, {}, weights);
-  return fc->forward(context);
+  return with_module_path([&] {
+    check_input("SelfAttention", x, in_features_);
+    const Tensor q = Wq->forward(x), k = Wk->forward(x), v = Wv->forward(x);
+    const Tensor context = scaled_dot_product_attention(q, k, v, {}, {}, weights);
+    return fc->forward(context);
+  });
 }
 
 std::string SelfAttention::extra_repr() const {
@@ -90,42 +92,48 @@ Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor
 // query [B, Tq, D] -> q [B, H, Tq, Dh]; key/value [B, Tk, D] -> [B, H, Tk, Dh]; -> [B, Tq, D]
 Tensor MultiHeadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                    const AttentionMask& mask, Tensor* weights) const {
-  check_input("MultiHeadAttention (query)", query, d_model_);
-  check_input("MultiHeadAttention (key)", key, d_model_);
-  check_input("MultiHeadAttention (value)", value, d_model_);
-  if (key.size(0) != query.size(0) || !(key.shape() == value.shape()))
-    throw ShapeError("MultiHeadAttention: query, key and value must share B, and key and value their shape; got query=" +
-                     focus::to_string(query.shape()) + ", key=" + focus::to_string(key.shape()) + ", value=" + focus::to_string(value.shape()));
-  return attend(split_heads(q_proj->forward(query)), split_heads(k_proj->forward(key)),
-                split_heads(v_proj->forward(value)), mask, weights);
+  return with_module_path([&] {
+    check_input("MultiHeadAttention (query)", query, d_model_);
+    check_input("MultiHeadAttention (key)", key, d_model_);
+    check_input("MultiHeadAttention (value)", value, d_model_);
+    if (key.size(0) != query.size(0) || !(key.shape() == value.shape()))
+      throw ShapeError("MultiHeadAttention: query, key and value must share B, and key and value their shape; got query=" +
+                       focus::to_string(query.shape()) + ", key=" + focus::to_string(key.shape()) + ", value=" + focus::to_string(value.shape()));
+    return attend(split_heads(q_proj->forward(query)), split_heads(k_proj->forward(key)),
+                  split_heads(v_proj->forward(value)), mask, weights);
+  });
 }
 
 Tensor MultiHeadAttention::forward_cached_self(const Tensor& x, KVCache& cache, Tensor* weights) const {
-  check_input("MultiHeadAttention (cached self)", x, d_model_);
-  Tensor k = split_heads(k_proj->forward(x)), v = split_heads(v_proj->forward(x));
-  if (cache.k.defined()) {
-    if (cache.k.size(0) != x.size(0))
-      throw ShapeError("MultiHeadAttention: the cache holds a different batch; got cache=" + focus::to_string(cache.k.shape()) +
-                       ", input=" + focus::to_string(x.shape()));
-    k = cat({cache.k, k}, 2);
-    v = cat({cache.v, v}, 2);
-  }
-  cache.k = k;
-  cache.v = v;
-  AttentionMask mask;
-  mask.is_causal = x.size(1) > 1;  // a single new position may see the whole prefix
-  return attend(split_heads(q_proj->forward(x)), k, v, mask, weights);
+  return with_module_path([&] {
+    check_input("MultiHeadAttention (cached self)", x, d_model_);
+    Tensor k = split_heads(k_proj->forward(x)), v = split_heads(v_proj->forward(x));
+    if (cache.k.defined()) {
+      if (cache.k.size(0) != x.size(0))
+        throw ShapeError("MultiHeadAttention: the cache holds a different batch; got cache=" + focus::to_string(cache.k.shape()) +
+                         ", input=" + focus::to_string(x.shape()));
+      k = cat({cache.k, k}, 2);
+      v = cat({cache.v, v}, 2);
+    }
+    cache.k = k;
+    cache.v = v;
+    AttentionMask mask;
+    mask.is_causal = x.size(1) > 1;  // a single new position may see the whole prefix
+    return attend(split_heads(q_proj->forward(x)), k, v, mask, weights);
+  });
 }
 
 Tensor MultiHeadAttention::forward_cached_cross(const Tensor& query, const Tensor& memory, KVCache& cache,
                                                 const AttentionMask& mask, Tensor* weights) const {
-  check_input("MultiHeadAttention (cached cross)", query, d_model_);
-  if (!cache.k.defined()) {
-    check_input("MultiHeadAttention (memory)", memory, d_model_);
-    cache.k = split_heads(k_proj->forward(memory));
-    cache.v = split_heads(v_proj->forward(memory));
-  }
-  return attend(split_heads(q_proj->forward(query)), cache.k, cache.v, mask, weights);
+  return with_module_path([&] {
+    check_input("MultiHeadAttention (cached cross)", query, d_model_);
+    if (!cache.k.defined()) {
+      check_input("MultiHeadAttention (memory)", memory, d_model_);
+      cache.k = split_heads(k_proj->forward(memory));
+      cache.v = split_heads(v_proj->forward(memory));
+    }
+    return attend(split_heads(q_proj->forward(query)), cache.k, cache.v, mask, weights);
+  });
 }
 
 std::string MultiHeadAttention::extra_repr() const {

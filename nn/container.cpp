@@ -4,9 +4,11 @@
 namespace focus::nn {
 
 Tensor Sequential::forward(const Tensor& x) const {
-  Tensor h = x;
-  for (const auto& step : steps_) h = step(h);
-  return h;
+  return with_module_path([&] {
+    Tensor h = x;
+    for (const auto& step : steps_) h = step(h);
+    return h;
+  });
 }
 
 }  // namespace focus::nn

@@ -22,7 +22,9 @@ Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, st
   }
 }
 
-Tensor Embedding::forward(const Tensor& ids) const { return embedding(weight, ids, padding_idx_); }
+Tensor Embedding::forward(const Tensor& ids) const {
+  return with_module_path([&] { return embedding(weight, ids, padding_idx_); });
+}
 
 std::string Embedding::extra_repr() const {
   std::string s = std::to_string(num_embeddings_) + ", " + std::to_string(embedding_dim_);

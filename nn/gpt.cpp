@@ -34,16 +34,20 @@ GPTBlock::GPTBlock(const GPTConfig& c) : Module("GPTBlock"), config_(c) {
 Tensor GPTBlock::mlp(const Tensor& x) const { return dropout->forward(fc2->forward(gelu(fc1->forward(x)))); }
 
 Tensor GPTBlock::forward(const Tensor& x) const {
-  AttentionMask causal;
-  causal.is_causal = true;
-  const Tensor h = ln_1->forward(x);
-  const Tensor y = x + dropout->forward(attn->forward(h, h, h, causal));
-  return y + mlp(ln_2->forward(y));
+  return with_module_path([&] {
+    AttentionMask causal;
+    causal.is_causal = true;
+    const Tensor h = ln_1->forward(x);
+    const Tensor y = x + dropout->forward(attn->forward(h, h, h, causal));
+    return y + mlp(ln_2->forward(y));
+  });
 }
 
 Tensor GPTBlock::forward_cached(const Tensor& x, KVCache& cache) const {
-  const Tensor y = x + dropout->forward(attn->forward_cached_self(ln_1->forward(x), cache));
-  return y + mlp(ln_2->forward(y));
+  return with_module_path([&] {
+    const Tensor y = x + dropout->forward(attn->forward_cached_self(ln_1->forward(x), cache));
+    return y + mlp(ln_2->forward(y));
+  });
 }
 
 std::string GPTBlock::extra_repr() const {
@@ -79,17 +83,21 @@ Tensor GPT::embed(const Tensor& ids, std::int64_t offset) const {
 }
 
 Tensor GPT::forward(const Tensor& ids) const {
-  Tensor x = embed(ids, 0);
-  for (const auto& block : *blocks) x = block->forward(x);
-  return head->forward(ln_f->forward(x));
+  return with_module_path([&] {
+    Tensor x = embed(ids, 0);
+    for (const auto& block : *blocks) x = block->forward(x);
+    return head->forward(ln_f->forward(x));
+  });
 }
 
 Tensor GPT::forward_cached(const Tensor& ids, GPTCache& cache) const {
-  cache.layers.resize(blocks->size());
-  Tensor x = embed(ids, cache.length);
-  for (std::size_t i = 0; i < blocks->size(); ++i) x = (*blocks)[i]->forward_cached(x, cache.layers[i]);
-  cache.length += ids.size(1);
-  return head->forward(ln_f->forward(x));
+  return with_module_path([&] {
+    cache.layers.resize(blocks->size());
+    Tensor x = embed(ids, cache.length);
+    for (std::size_t i = 0; i < blocks->size(); ++i) x = (*blocks)[i]->forward_cached(x, cache.layers[i]);
+    cache.length += ids.size(1);
+    return head->forward(ln_f->forward(x));
+  });
 }
 
 std::vector<std::int64_t> GPT::generate(const std::vector<std::int64_t>& prompt, std::int64_t n_new,

@@ -21,7 +21,9 @@ LayerNorm::LayerNorm(const Shape& normalized_shape, double eps, bool affine, DTy
   }
 }
 
-Tensor LayerNorm::forward(const Tensor& x) const { return layer_norm(x, normalized_shape_, weight, bias, eps_); }
+Tensor LayerNorm::forward(const Tensor& x) const {
+  return with_module_path([&] { return layer_norm(x, normalized_shape_, weight, bias, eps_); });
+}
 
 std::string LayerNorm::extra_repr() const {
   std::ostringstream os;

@@ -19,7 +19,9 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool has_bia
   if (has_bias) bias = register_parameter("bias", uniform({out_features}, -bound, bound, dtype));
 }
 
-Tensor Linear::forward(const Tensor& x) const { return linear(x, weight, bias); }
+Tensor Linear::forward(const Tensor& x) const {
+  return with_module_path([&] { return linear(x, weight, bias); });
+}
 
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features_) + ", out_features=" + std::to_string(out_features_) +

@@ -1,5 +1,5 @@
 // Module bookkeeping: registration with name checks, tree walks that build dotted names,
-// state_dict loading (every check before any write), and the printed tree.
+// state_dict loading (every check before any write), module paths for errors, the printed tree.
 #include <focus/nn/module.h>
 
 #include <focus/autograd/grad_mode.h>
@@ -170,6 +170,35 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
     kernel::copy_into(t, it->second);
   }
   return result;
+}
+
+// ---- module paths in errors ------------------------------------------------------------------------
+
+bool Module::find_path(const Module* target, std::string& path) const {
+  for (const auto& [n, child] : children_) {
+    if (child.get() == target) {
+      path = n;
+      return true;
+    }
+    std::string below;
+    if (child->find_path(target, below)) {
+      path = n + "." + below;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Module::add_module_path(Error& e) const {
+  const auto* anchor = static_cast<const Module*>(e.path_anchor());
+  if (anchor == this) return;  // a second forward of the same module on the way up
+  if (!anchor) {
+    e.set_module_path("", this);
+    return;
+  }
+  std::string between;
+  if (!find_path(anchor, between)) return;
+  e.set_module_path(e.module_path().empty() ? between : between + "." + e.module_path(), this);
 }
 
 void Module::train(bool on) {

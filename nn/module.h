@@ -2,7 +2,8 @@
 // registered by name; the tree gives dotted names ("decoder.layers.1.cross_attn.q_proj.weight")
 // that state_dict, checkpoints, optimizers and printing use. Modules are held by shared_ptr and
 // are not copyable. Forward functions are plain member functions with the signature each layer
-// needs (no virtual forward): a model calls its children's forward directly.
+// needs (no virtual forward): a model calls its children's forward directly, and each forward
+// runs its body through with_module_path, so an error names the module it came from.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <focus/tensor/error.h>
 #include <focus/tensor/state_dict.h>
 #include <focus/tensor/tensor.h>
 
@@ -79,6 +81,31 @@ class Module {
   void replace_parameter(const std::string& name, const Tensor& t);
 
  protected:
+  // Every forward runs its body through this: return with_module_path([&] { ...; });
+  // A focus::Error escaping the body leaves with this module's place in the path: what() reads
+  // "decoder.layers.1.linear1: linear: ..." when it reaches the root's forward. Free when nothing
+  // throws: with table-based unwinding a try block adds no work to that path, and the path is
+  // only looked up on the way out of a throw.
+  // How the path is built: the first module the error passes becomes its anchor (path ""); each
+  // enclosing module's forward then finds the anchor among its descendants and puts the dotted
+  // name between them in front, becoming the new anchor. So the path starts below the outermost
+  // module whose forward ran (the root's own name never shows, as in PyTorch's named_modules),
+  // and containers without a forward (ModuleList) still give their name ("layers.1").
+  // A module shared by two parents shows the path through the parent whose forward called it.
+  // Only when one module is registered twice between two forwards that ran (tied under two names
+  // in one parent) is the first name in registration order (depth first) shown, whichever the
+  // call used. An error whose anchor is not a descendant (a module called but not registered)
+  // keeps the path it had.
+  template <class Body>
+  decltype(auto) with_module_path(Body&& body) const {
+    try {
+      return body();
+    } catch (Error& e) {
+      add_module_path(e);
+      throw;
+    }
+  }
+
   // Registers and returns the tensor (a handle to the same tensor): weight_ = register_parameter(...)
   Tensor register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
   Tensor register_buffer(const std::string& name, Tensor t, bool persistent = true);
@@ -90,6 +117,8 @@ class Module {
   }
 
  private:
+  void add_module_path(Error& e) const;  // out of line: the cold path stays out of every forward
+  bool find_path(const Module* target, std::string& path) const;
   void check_name(const std::string& name) const;
   void collect(const std::string& prefix, bool params, NamedTensors& out) const;
   void collect_state(const std::string& prefix, NamedTensors& out) const;

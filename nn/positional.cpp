@@ -37,7 +37,7 @@ SinusoidalPositionalEncoding::SinusoidalPositionalEncoding(std::int64_t d_model,
 }
 
 Tensor SinusoidalPositionalEncoding::forward(const Tensor& x, std::int64_t offset) const {
-  return add_positions("SinusoidalPositionalEncoding", x, pe_, offset);
+  return with_module_path([&] { return add_positions("SinusoidalPositionalEncoding", x, pe_, offset); });
 }
 
 std::string SinusoidalPositionalEncoding::extra_repr() const {
@@ -53,7 +53,7 @@ LearnedPositionalEncoding::LearnedPositionalEncoding(std::int64_t max_len, std::
 }
 
 Tensor LearnedPositionalEncoding::forward(const Tensor& x, std::int64_t offset) const {
-  return add_positions("LearnedPositionalEncoding", x, weight, offset);
+  return with_module_path([&] { return add_positions("LearnedPositionalEncoding", x, weight, offset); });
 }
 
 std::string LearnedPositionalEncoding::extra_repr() const {

@@ -55,10 +55,12 @@ Tensor TransformerEncoderLayer::feed_forward(const Tensor& x) const {
 }
 
 Tensor TransformerEncoderLayer::forward(const Tensor& src, const AttentionMask& mask) const {
-  Tensor x = residual(options_.norm_first, *norm1, src, [&](const Tensor& h) {
-    return dropout1->forward(self_attn->forward(h, h, h, mask));
+  return with_module_path([&] {
+    Tensor x = residual(options_.norm_first, *norm1, src, [&](const Tensor& h) {
+      return dropout1->forward(self_attn->forward(h, h, h, mask));
+    });
+    return residual(options_.norm_first, *norm2, x, [&](const Tensor& h) { return dropout2->forward(feed_forward(h)); });
   });
-  return residual(options_.norm_first, *norm2, x, [&](const Tensor& h) { return dropout2->forward(feed_forward(h)); });
 }
 
 std::string TransformerEncoderLayer::extra_repr() const { return options_repr(options_); }
@@ -96,16 +98,20 @@ Tensor TransformerDecoderLayer::block(const Tensor& tgt, SelfAttend self_attend,
 
 Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory, const AttentionMask& tgt_mask,
                                         const AttentionMask& memory_mask) const {
-  return block(
-      tgt, [&](const Tensor& h) { return self_attn->forward(h, h, h, tgt_mask); },
-      [&](const Tensor& h) { return multihead_attn->forward(h, memory, memory, memory_mask); });
+  return with_module_path([&] {
+    return block(
+        tgt, [&](const Tensor& h) { return self_attn->forward(h, h, h, tgt_mask); },
+        [&](const Tensor& h) { return multihead_attn->forward(h, memory, memory, memory_mask); });
+  });
 }
 
 Tensor TransformerDecoderLayer::forward_cached(const Tensor& tgt, const Tensor& memory, KVCache& self_cache,
                                                KVCache& cross_cache, const AttentionMask& memory_mask) const {
-  return block(
-      tgt, [&](const Tensor& h) { return self_attn->forward_cached_self(h, self_cache); },
-      [&](const Tensor& h) { return multihead_attn->forward_cached_cross(h, memory, cross_cache, memory_mask); });
+  return with_module_path([&] {
+    return block(
+        tgt, [&](const Tensor& h) { return self_attn->forward_cached_self(h, self_cache); },
+        [&](const Tensor& h) { return multihead_attn->forward_cached_cross(h, memory, cross_cache, memory_mask); });
+  });
 }
 
 std::string TransformerDecoderLayer::extra_repr() const { return options_repr(options_); }
@@ -121,9 +127,11 @@ TransformerEncoder::TransformerEncoder(const TransformerOptions& o, int num_laye
 }
 
 Tensor TransformerEncoder::forward(const Tensor& src, const AttentionMask& mask) const {
-  Tensor x = src;
-  for (const auto& layer : *layers) x = layer->forward(x, mask);
-  return norm ? norm->forward(x) : x;
+  return with_module_path([&] {
+    Tensor x = src;
+    for (const auto& layer : *layers) x = layer->forward(x, mask);
+    return norm ? norm->forward(x) : x;
+  });
 }
 
 TransformerDecoder::TransformerDecoder(const TransformerOptions& o, int num_layers, bool final_norm)
@@ -136,20 +144,24 @@ TransformerDecoder::TransformerDecoder(const TransformerOptions& o, int num_laye
 
 Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, const AttentionMask& tgt_mask,
                                    const AttentionMask& memory_mask) const {
-  Tensor x = tgt;
-  for (const auto& layer : *layers) x = layer->forward(x, memory, tgt_mask, memory_mask);
-  return norm ? norm->forward(x) : x;
+  return with_module_path([&] {
+    Tensor x = tgt;
+    for (const auto& layer : *layers) x = layer->forward(x, memory, tgt_mask, memory_mask);
+    return norm ? norm->forward(x) : x;
+  });
 }
 
 Tensor TransformerDecoder::forward_cached(const Tensor& tgt, const Tensor& memory, DecoderCache& cache,
                                           const AttentionMask& memory_mask) const {
-  cache.self_attn.resize(layers->size());
-  cache.cross_attn.resize(layers->size());
-  Tensor x = tgt;
-  for (std::size_t i = 0; i < layers->size(); ++i)
-    x = (*layers)[i]->forward_cached(x, memory, cache.self_attn[i], cache.cross_attn[i], memory_mask);
-  cache.length += tgt.size(1);
-  return norm ? norm->forward(x) : x;
+  return with_module_path([&] {
+    cache.self_attn.resize(layers->size());
+    cache.cross_attn.resize(layers->size());
+    Tensor x = tgt;
+    for (std::size_t i = 0; i < layers->size(); ++i)
+      x = (*layers)[i]->forward_cached(x, memory, cache.self_attn[i], cache.cross_attn[i], memory_mask);
+    cache.length += tgt.size(1);
+    return norm ? norm->forward(x) : x;
+  });
 }
 
 // ---- encoder-decoder -----------------------------------------------------------------------------
@@ -162,7 +174,9 @@ Transformer::Transformer(const TransformerOptions& o, int num_encoder_layers, in
 
 Tensor Transformer::forward(const Tensor& src, const Tensor& tgt, const AttentionMask& src_mask,
                             const AttentionMask& tgt_mask, const AttentionMask& memory_mask) const {
-  return decoder->forward(tgt, encoder->forward(src, src_mask), tgt_mask, memory_mask);
+  return with_module_path([&] {
+    return decoder->forward(tgt, encoder->forward(src, src_mask), tgt_mask, memory_mask);
+  });
 }
 
 }  // namespace focus::nn
