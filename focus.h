@@ -9,6 +9,7 @@
 #include <focus/tensor/factory.h>
 #include <focus/tensor/random.h>
 #include <focus/tensor/shape.h>
+#include <focus/tensor/state_dict.h>
 #include <focus/tensor/tensor.h>
 #include <focus/tensor/threads.h>
 
