@@ -89,9 +89,9 @@ void Checkpoint::restore(const TensorFile& file, Translator& model, optim::Optim
   st.step = need_int(m, "train.step", path);
   st.epoch = need_int(m, "train.epoch", path);
   st.batch_in_epoch = need_int(m, "train.batch_in_epoch", path);
-  st.epoch_rng = rng_from_string(need(m, "train.data_rng", path), "train.data_rng");
+  st.epoch_rng = rng_from_string(need(m, "train.data_rng", path), path + " train.data_rng");
   data_gen.set_state(st.epoch_rng);
-  default_generator().set_state(rng_from_string(need(m, "train.dropout_rng", path), "train.dropout_rng"));
+  default_generator().set_state(rng_from_string(need(m, "train.dropout_rng", path), path + " train.dropout_rng"));
 }
 
 void Checkpoint::save(const std::string& path, const Translator& model, const optim::Optimizer& opt,
