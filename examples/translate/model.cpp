@@ -76,19 +76,23 @@ Tensor Translator::embed(const nn::Embedding& table, const Tensor& ids, std::int
 }
 
 Tensor Translator::encode(const Tensor& src, const Tensor& src_lengths) const {
-  AttentionMask mask;
-  mask.key_lengths = src_lengths;
-  return transformer->encoder->forward(embed(*src_embed, src, 0), mask);
+  return with_module_path([&] {  // errors name the layer: "transformer.encoder.layers.0.self_attn: ..."
+    AttentionMask mask;
+    mask.key_lengths = src_lengths;
+    return transformer->encoder->forward(embed(*src_embed, src, 0), mask);
+  });
 }
 
 Tensor Translator::decode(const Tensor& tgt_in, const Tensor& tgt_lengths, const Tensor& memory,
                           const Tensor& src_lengths) const {
-  AttentionMask self_mask, memory_mask;
-  self_mask.is_causal = true;
-  (void)tgt_lengths;  // padded target positions come after every real one: causality already hides them
-  memory_mask.key_lengths = src_lengths;
-  const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in, 0), memory, self_mask, memory_mask);
-  return generator->forward(h);
+  return with_module_path([&] {
+    AttentionMask self_mask, memory_mask;
+    self_mask.is_causal = true;
+    (void)tgt_lengths;  // padded target positions come after every real one: causality already hides them
+    memory_mask.key_lengths = src_lengths;
+    const Tensor h = transformer->decoder->forward(embed(*tgt_embed, tgt_in, 0), memory, self_mask, memory_mask);
+    return generator->forward(h);
+  });
 }
 
 Tensor Translator::forward(const data::Batch& b) const {
