@@ -4,7 +4,7 @@
 //   attention_memory.svg  W4 peak RSS per process against T, focus and PyTorch
 //   transformer_batch.svg W2 milliseconds per training step against batch size
 // Usage: perf_charts RESULTS_FILE OUT_DIR [THREADS]  (THREADS picks the lines with threads=THREADS; default 1)
-#include <focus/plot/atomic_file.h>
+#include <focus/io/atomic_file.h>
 #include <focus/plot/line_chart.h>
 
 #include <fstream>
@@ -68,19 +68,19 @@ int main(int argc, char** argv) {
     const std::string dir = argv[2], t = " (" + threads + " thread" + (threads == "1" ? "" : "s") + ")";
     focus::plot::LineChartOptions loglog;
     loglog.log_x = loglog.log_y = true;
-    focus::plot::write_file_atomic(
+    focus::io::write_file_atomic(
         dir + "/attention_time.svg",
         focus::plot::line_chart_svg({series(lines, "focus", "attention_scaling", "T", "focus_ms"),
                                      series(lines, "PyTorch 1.13 (composed)", "attention_scaling", "T", "torch_ms")},
                                     "Causal attention fwd+bwd, 4 heads of 64" + t, "T (tokens)", "ms per step",
                                     loglog));
-    focus::plot::write_file_atomic(
+    focus::io::write_file_atomic(
         dir + "/attention_memory.svg",
         focus::plot::line_chart_svg(
             {series(lines, "focus", "attention_scaling", "T", "peak_rss_mb", {{"framework", "focus"}}),
              series(lines, "PyTorch 1.13 (composed)", "attention_scaling", "T", "peak_rss_mb", {{"framework", "torch"}})},
             "Causal attention fwd+bwd: peak RSS per process" + t, "T (tokens)", "peak RSS (MiB)", loglog));
-    focus::plot::write_file_atomic(
+    focus::io::write_file_atomic(
         dir + "/transformer_batch.svg",
         focus::plot::line_chart_svg({series(lines, "focus", "transformer_step", "batch", "focus_ms"),
                                      series(lines, "PyTorch 1.13", "transformer_step", "batch", "torch_ms")},

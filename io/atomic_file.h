@@ -1,6 +1,6 @@
 // Writing a whole file so that readers (and a crash) only ever see the old contents or the new,
-// never half a file: the one implementation behind checkpoints (io/safetensors.h), plots and
-// records (plot/atomic_file.h). The bytes go to "<path>.tmp.<pid>.<n>" beside path, are synced
+// never half a file: the one implementation behind checkpoints (io/safetensors.h), plots,
+// metric logs and reports. The bytes go to "<path>.tmp.<pid>.<n>" beside path, are synced
 // to disk, renamed over path, and the directory is synced so the rename itself survives a crash.
 #pragma once
 

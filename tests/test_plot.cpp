@@ -14,7 +14,7 @@
 #include <regex>
 #include <sstream>
 
-#include <focus/plot/atomic_file.h>
+#include <focus/io/atomic_file.h>
 #include <focus/plot/heatmap.h>
 #include <focus/plot/line_chart.h>
 #include <focus/plot/progress.h>
@@ -386,14 +386,14 @@ TEST_CASE("plot: line chart rejects mismatched series and tiny canvases") {
 
 // ---- files -------------------------------------------------------------------------------------
 
-TEST_CASE("plot: write_file_atomic creates and replaces a file and leaves no temporary behind") {
+TEST_CASE("atomic_file: write_file_atomic creates and replaces a file and leaves no temporary behind") {
   const auto dir = fresh_dir("atomic");
   const auto path = dir / "chart.svg";
-  write_file_atomic(path.string(), "first");
+  focus::io::write_file_atomic(path.string(), "first");
   CHECK(read_all(path) == "first");
-  write_file_atomic(path.string(), std::string("second\0with nul", 15));
+  focus::io::write_file_atomic(path.string(), std::string("second\0with nul", 15));
   CHECK(read_all(path) == std::string("second\0with nul", 15));
-  write_file_atomic(path.string(), "");
+  focus::io::write_file_atomic(path.string(), "");
   CHECK(read_all(path).empty());
   int files = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;
@@ -401,15 +401,15 @@ TEST_CASE("plot: write_file_atomic creates and replaces a file and leaves no tem
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("plot: write_file_atomic names the path and the system's reason on failure") {
+TEST_CASE("atomic_file: write_file_atomic names the path and the system's reason on failure") {
   const auto dir = fresh_dir("atomic_fail");
   const std::string missing = (dir / "no_such_dir" / "x.svg").string();
-  CHECK_ERROR(FormatError, write_file_atomic(missing, "x"), "write_file_atomic",
+  CHECK_ERROR(FormatError, focus::io::write_file_atomic(missing, "x"), "write_file_atomic",
               "cannot create a temporary file", missing.c_str(), "No such file or directory");
   // Renaming onto a directory fails after the temporary was written: it must be cleaned up.
   std::filesystem::create_directories(dir / "occupied");
   const std::string onto_dir = (dir / "occupied").string();
-  CHECK_ERROR(FormatError, write_file_atomic(onto_dir, "x"), "write_file_atomic", "cannot rename",
+  CHECK_ERROR(FormatError, focus::io::write_file_atomic(onto_dir, "x"), "write_file_atomic", "cannot rename",
               onto_dir.c_str());
   int files = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir)) ++files;

@@ -6,7 +6,7 @@
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
 #include <focus/focus.h>
-#include <focus/plot/atomic_file.h>
+#include <focus/io/atomic_file.h>
 #include <focus/plot/scatter.h>
 
 #include <chrono>
@@ -121,7 +121,7 @@ int run(int argc, char** argv) {
   so.class_names = {"spiral 0", "spiral 1"};
   char title[96];
   std::snprintf(title, sizeof title, "two spirals: MLP decision regions, test accuracy %.4f", test_acc);
-  plot::write_file_atomic(svg_path, plot::scatter_svg(shown, title, regions, so));
+  io::write_file_atomic(svg_path, plot::scatter_svg(shown, title, regions, so));
 
   std::printf("%s from %.4f to %.4f\n", last < first ? "loss fell" : "loss did not fall", first, last);
   std::printf("train_accuracy=%.4f test_accuracy=%.4f seconds=%.1f svg=%s\n", train_acc, test_acc, seconds, svg_path.c_str());

@@ -15,7 +15,7 @@
 #include <focus/optim/adam.h>
 #include <focus/optim/clip.h>
 #include <focus/optim/schedule.h>
-#include <focus/plot/atomic_file.h>
+#include <focus/io/atomic_file.h>
 #include <focus/plot/heatmap.h>
 #include <focus/plot/line_chart.h>
 #include <focus/plot/progress.h>
@@ -193,8 +193,8 @@ void plot_attention(const Translator& model, const Checkpoint& ck, const std::st
   auto rows = ck.tgt_vocab.decode(out_ids);
   rows.push_back("<eos>");
   const std::string title = source + "  ->  " + text_of(ck.tgt_vocab.decode(out_ids), ck.char_level);
-  plot::write_file_atomic(path_stem + ".svg", plot::heatmap_svg(values, src_tokens, rows, title));
-  plot::write_file_atomic(path_stem + ".csv", plot::matrix_csv(values, src_tokens, rows));
+  io::write_file_atomic(path_stem + ".svg", plot::heatmap_svg(values, src_tokens, rows, title));
+  io::write_file_atomic(path_stem + ".csv", plot::matrix_csv(values, src_tokens, rows));
 }
 
 }  // namespace
@@ -458,7 +458,7 @@ int train_command(cli::Args& args) {
                      static_cast<int>(plot_head));
     std::vector<plot::Series> series{{"train", curve_x, curve_train}};
     if (!curve_valid.empty()) series.push_back({"valid", curve_vx, curve_valid});
-    plot::write_file_atomic(plots + "/loss.svg", plot::line_chart_svg(series, "loss (" + corpus.name + ")", "step", "cross-entropy"));
+    io::write_file_atomic(plots + "/loss.svg", plot::line_chart_svg(series, "loss (" + corpus.name + ")", "step", "cross-entropy"));
     std::cerr << "wrote " << picks.size() << " attention maps and loss.svg to " << plots << "\n";
   }
   std::cout << metrics::format_record(scores, train_seconds) << std::endl;
