@@ -103,9 +103,9 @@ std::string Progress::status(bool with_bar) const {
     text = "step ";
   }
   char numbers[160];
-  std::snprintf(numbers, sizeof numbers, "%lld/%lld (%d%%) loss=%.4f tokens/s=%.*f elapsed=%s eta=%s",
+  std::snprintf(numbers, sizeof numbers, "%lld/%lld (%d%%) loss=%.4f %s=%.*f elapsed=%s eta=%s",
                 static_cast<long long>(step_), static_cast<long long>(total_),
-                static_cast<int>(fraction * 100.0), loss_, tokens_per_s_ >= 100.0 ? 0 : 1, tokens_per_s_,
+                static_cast<int>(fraction * 100.0), loss_, rate_name_.c_str(), tokens_per_s_ >= 100.0 ? 0 : 1, tokens_per_s_,
                 format_duration(elapsed).c_str(), format_duration(eta).c_str());
   return text + numbers;
 }

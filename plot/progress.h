@@ -31,6 +31,9 @@ class Progress {
   // line. Calling it again does nothing.
   void finish();
 
+  // What the rate counts, as the lines name it: "tokens/s" (the default), "examples/s", ...
+  void set_rate_name(std::string name) { rate_name_ = std::move(name); }
+
  private:
   double seconds_since(std::chrono::steady_clock::time_point t) const;
   std::string status(bool with_bar) const;
@@ -47,6 +50,7 @@ class Progress {
   bool written_ = true;          // the latest update has been written out
   std::int64_t next_tenth_ = 1;  // plain mode: write on reaching next_tenth_ * total / 10 steps
   bool finished_ = false;
+  std::string rate_name_ = "tokens/s";
 };
 
 }  // namespace focus::plot

@@ -101,7 +101,7 @@ kill -INT "${pid}"
 status=0
 wait "${pid}" || status=$?
 [[ ${status} -eq 130 ]] || fail "after SIGINT the trainer exited ${status}, expected 130: $(cat "${work}/sigint.err")"
-grep -q "^interrupted at step [0-9]* of [0-9]*; saved ${ck}$" "${work}/sigint.err" ||
+grep -Eq "^interrupted at step [0-9]+ of [0-9]+( \(loss [0-9.]+\))?; saved ${ck}$" "${work}/sigint.err" ||
   fail "no 'interrupted at step' line: $(cat "${work}/sigint.err")"
 check_loads "SIGINT"
 saved=$(sed -n 's/^interrupted at step \([0-9]*\) of .*/\1/p' "${work}/sigint.err")

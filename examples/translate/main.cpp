@@ -5,7 +5,7 @@
 //   translate run   --load model.st 我爱学习编程
 // Exit status: 0 success, 1 bad data or checkpoint, 2 usage error, 130 / 143 training stopped by
 // Ctrl-C / SIGTERM (after saving to --save).
-#include "app.h"
+#include "commands.h"
 
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>

@@ -1,0 +1,79 @@
+// Loading and tokenising translate's data (see corpus.h).
+#include "corpus.h"
+
+#include <focus/tensor/error.h>
+#include <focus/text/tokenize.h>
+
+#include <iostream>
+
+namespace translate {
+
+namespace {
+const std::string kSpace = "\xe2\x96\x81";  // "▁": a visible space for character-level tasks
+}  // namespace
+
+std::vector<std::string> tokens_of(const std::string& text, bool char_level) {
+  if (!char_level) return text::tokenize(text);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = 1;  // bytes in this UTF-8 character
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0xF0) n = 4;
+    else if (c >= 0xE0) n = 3;
+    else if (c >= 0xC0) n = 2;
+    if (i + n > text.size()) throw FormatError("invalid UTF-8 in '" + text + "'");
+    const std::string ch = text.substr(i, n);
+    out.push_back(ch == " " ? kSpace : ch);
+    i += n;
+  }
+  return out;
+}
+
+std::string text_of(const std::vector<std::string>& tokens, bool char_level) {
+  if (!char_level) return text::detokenize(tokens);
+  std::string s;
+  for (const auto& t : tokens) s += t == kSpace ? " " : t;
+  return s;
+}
+
+Corpus load_corpus(cli::Args& args, bool need_train) {
+  const std::string task = args.get_string("task", "", "built-in task: zh-en, dates, scan, scan-length, reverse, copy");
+  const std::string train_file = need_train ? args.get_string("train", "", "training file (source<TAB>target, or SCAN lines)") : "";
+  const std::string valid_file = need_train ? args.get_string("valid", "", "validation file (optional)") : "";
+  const std::string test_file = args.get_string("test", "", "test file");
+  const std::string recipe = need_train ? args.get_string("recipe", "", "for files: train with this task's recipe (default: "
+                                                                        "detected from the format, SCAN's files take scan's)") : "";
+  const auto data_seed = args.get_int("data-seed", 1, "seed of the generated task data", 0);
+  if (args.help()) return {};
+  Corpus c;
+  if (!task.empty()) {
+    if (!train_file.empty() || !test_file.empty()) throw cli::UsageError("give --task or data files, not both");
+    if (!recipe.empty()) throw cli::UsageError("--recipe is for data files; --task " + task + " has its own");
+    data::Dataset d = data::make_task(task, static_cast<std::uint64_t>(data_seed));
+    c.name = task;
+    c.char_level = d.char_level;
+    c.epochs = d.epochs;
+    c.train = std::move(d.train);
+    c.valid = std::move(d.valid);
+    c.test = std::move(d.test);
+    return c;
+  }
+  if (need_train && train_file.empty()) throw cli::UsageError("train needs --task NAME or --train FILE --test FILE");
+  if (test_file.empty()) throw cli::UsageError("needs --task NAME or --test FILE");
+  if (need_train) c.train = data::read_examples(train_file);
+  if (!valid_file.empty()) c.valid = data::read_examples(valid_file);
+  c.test = data::read_examples(test_file);
+  c.name = need_train ? train_file : test_file;
+  return c;
+}
+
+std::vector<data::TokenPair> encode_all(const std::vector<data::Example>& examples, const text::Vocab& src,
+                                        const text::Vocab& tgt, bool char_level) {
+  std::vector<data::TokenPair> out;
+  out.reserve(examples.size());
+  for (const auto& e : examples)
+    out.push_back({src.encode(tokens_of(e.source, char_level), false, false), tgt.encode(tokens_of(e.target, char_level), false, false)});
+  return out;
+}
+
+}  // namespace translate
