@@ -112,6 +112,14 @@ int run(int argc, char** argv) {
   loop.title = "char_lm: " + path;
   loop.options = options.table();
   loop.evaluate = [&] { return train::Scores{{"valid_bpc", char_lm::evaluate_bpc(model, corpus.valid)}}; };
+  loop.describe = [&](train::ReportData& report) {  // a sample from its own generator: training's stream stays as it was
+    Generator sample_gen(static_cast<std::uint64_t>(flags.seed) + 2);
+    std::string text;
+    model.eval();  // no dropout: the default generator's stream stays the training's
+    for (auto id : model.generate(prompt_ids.empty() ? std::vector<std::int64_t>{0} : prompt_ids, 200, so, sample_gen)) text += corpus.chars[id];
+    model.train();
+    report.samples.push_back({prompt, "", text});
+  };
   loop.on_step = [&](std::int64_t step, double loss) {  // char_lm's own report, on stdout
     if (step == 1 || step % std::max<std::int64_t>(1, flags.steps / 10) == 0 || step == flags.steps)
       std::printf("step %5lld  loss %.4f  (%.3f bits/char)\n", static_cast<long long>(step), loss, loss / std::log(2.0));

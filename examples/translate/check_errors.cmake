@@ -116,6 +116,22 @@ expect(2 "^translate: --d-model 32 contradicts the checkpoint ${OUT}/good.safete
 expect(2 "^translate: --heads 4 contradicts the checkpoint ${OUT}/good.safetensors, trained with --heads 2$"
        train ${data_only} --resume ${OUT}/good.safetensors --heads 4)
 expect(0 "" train ${data_only} --resume ${OUT}/good.safetensors --d-model 16 --heads 2 --ff 32 --layers 1)
+# A training state from another task or another program, a report folder that cannot be made:
+# one line, exit 1, before any training.
+expect(1 "^translate: checkpoint ${OUT}/good.safetensors: trained on task '${OUT}/train.tsv', not 'copy'$"
+       train --task copy --steps 4 --threads 1 --resume ${OUT}/good.safetensors)
+if(CHAR_LM)
+  execute_process(COMMAND ${CHAR_LM} --steps 2 --context 8 --d-model 8 --heads 1 --layers 1 --batch 2 --sample 0 --threads 1
+                          --save ${OUT}/char_lm.safetensors RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "could not train a char_lm checkpoint (exit ${rc})")
+  endif()
+  expect(1 "^translate: checkpoint ${OUT}/char_lm.safetensors: written by char_lm, not translate$"
+         train ${small} --resume ${OUT}/char_lm.safetensors)
+  expect(1 "^translate: checkpoint ${OUT}/char_lm.safetensors: written by char_lm, not translate$"
+         eval --load ${OUT}/char_lm.safetensors --test ${OUT}/test.tsv)
+endif()
+expect(1 "^translate: report: cannot write ${OUT}/train.tsv/report; got .*" train ${small} --steps 2 --report ${OUT}/train.tsv/report)
 set(essential FALSE)
 expect(1 "^translate: .*unknown token" run --load ${OUT}/good.safetensors "☃")
 
