@@ -1,6 +1,7 @@
 // Reading the text, drawing windows and scoring (see corpus.h).
 #include "corpus.h"
 
+#include <focus/cli/args.h>
 #include <focus/text/utf8.h>
 
 #include <cmath>
@@ -15,6 +16,16 @@ std::string Corpus::alphabet() const {
   std::string s;
   for (const auto& ch : chars) s += ch;
   return s;
+}
+
+std::vector<std::int64_t> Corpus::encode(const std::string& text, const std::string& what) const {
+  std::vector<std::int64_t> out;
+  for (const std::string& ch : characters(text, what)) {
+    const auto it = ids.find(ch);
+    if (it == ids.end()) throw cli::UsageError(what + " has a character the text never uses: '" + ch + "'");
+    out.push_back(it->second);
+  }
+  return out;
 }
 
 std::vector<std::string> characters(const std::string& s, const std::string& what) {

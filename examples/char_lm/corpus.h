@@ -16,6 +16,8 @@ struct Corpus {
   std::map<std::string, std::int64_t> ids;
   std::vector<std::int64_t> train, valid;
   std::string alphabet() const;  // the characters in id order: what a checkpoint's ids mean
+  // The ids of text's characters; UsageError "<what> has a character the text never uses: 'x'".
+  std::vector<std::int64_t> encode(const std::string& text, const std::string& what) const;
 };
 
 // The characters of s, one string each; what names s in the error for invalid UTF-8.

@@ -75,12 +75,7 @@ int run(int argc, char** argv) {
     throw cli::UsageError("--text " + path + " has other characters than the text of " + flags.resume + " (" +
                           std::to_string(corpus.chars.size()) + " distinct, against " +
                           std::to_string(char_lm::characters(saved->text("text.characters"), flags.resume).size()) + ")");
-  std::vector<std::int64_t> prompt_ids;
-  for (const std::string& ch : char_lm::characters(prompt, "--prompt")) {
-    const auto it = corpus.ids.find(ch);
-    if (it == corpus.ids.end()) throw cli::UsageError("--prompt has a character the text never uses: '" + ch + "'");
-    prompt_ids.push_back(it->second);
-  }
+  const std::vector<std::int64_t> prompt_ids = corpus.encode(prompt, "--prompt");
   if (prompt_ids.empty() && n_sample > 0) throw cli::UsageError("--prompt must not be empty");
 
   mc.vocab_size = static_cast<std::int64_t>(corpus.chars.size());
