@@ -1,29 +1,24 @@
-# Run by CTest (cmake -P): docs/api.md must have one "### `<focus/dir/file.h>`" section for each
-# public header of the library folders, and none for a header that no longer exists; and every
-# file it names in passing (tensor/parallel.h, docs/threads.md, tensor_print.cpp) must exist.
-# Inputs: -DSOURCE_DIR=<focus source root> -DDIRS=<the library folders, ;-separated>
-file(READ ${SOURCE_DIR}/docs/api.md doc)
-string(REGEX MATCHALL "### `<focus/[a-z_]+/[a-z_0-9]+\\.h>`" sections "${doc}")
-set(listed)
-foreach(s IN LISTS sections)
-  string(REGEX REPLACE "### `<focus/(.*)>`" "\\1" h "${s}")
-  list(APPEND listed ${h})
-endforeach()
-set(actual)
-foreach(dir IN LISTS DIRS)
-  file(GLOB headers RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/${dir}/*.h)
-  list(APPEND actual ${headers})
-endforeach()
-set(missing ${actual})
-list(REMOVE_ITEM missing ${listed})
-set(stale ${listed})
-list(REMOVE_ITEM stale ${actual})
-list(LENGTH actual n)
-if(missing OR stale)
-  message(FATAL_ERROR "docs/api.md is out of date: headers without a section: [${missing}]; sections for "
-                      "headers that do not exist: [${stale}]. Add or remove the section (its opening "
-                      "comment and the one-line comments of its declarations).")
+# Run by CTest (cmake -P) as docs_api_headers: docs/api.md must be exactly what api_doc
+# (docs/tools/api_doc.cpp) makes from the headers of the library folders, so a header's comment and
+# the page never drift apart; and every file the page names in passing (tensor/parallel.h,
+# docs/threads.md, tensor_print.cpp) must exist.
+# Inputs: -DAPI_DOC=<the api_doc program> -DSOURCE_DIR=<focus source root>
+#         -DDIRS=<the library folders, separated by commas> -DUPDATE=<the command that rewrites the page>
+if(NOT EXISTS "${API_DOC}")
+  message(FATAL_ERROR "docs_api_headers: the api_doc program is not built; got API_DOC=${API_DOC}. "
+                      "Build it first: cmake --build <build dir> --target api_doc")
 endif()
+string(REPLACE "," ";" DIRS "${DIRS}")
+execute_process(COMMAND ${API_DOC} --source ${SOURCE_DIR} --dirs "${DIRS}" --check ${SOURCE_DIR}/docs/api.md
+                        --hint "${UPDATE}"
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT status EQUAL 0)
+  string(STRIP "${out}${err}" report)
+  message(FATAL_ERROR "${report}")
+endif()
+string(STRIP "${out}" out)
+message(STATUS "${out}")
+file(READ ${SOURCE_DIR}/docs/api.md doc)
 
 # Paths written in the text: "focus/" is the include prefix, so focus/nn/linear.h is nn/linear.h; a
 # bare file name must name a file somewhere in the source folders (not in a build tree).
@@ -65,4 +60,4 @@ if(absent)
   message(FATAL_ERROR "docs/api.md names files that do not exist: [${absent}]. Name the file that holds it "
                       "(the page is mostly the headers' comments: fix the header's comment too).")
 endif()
-message(STATUS "docs/api.md lists all ${n} public headers; the ${n_paths} files it names exist")
+message(STATUS "docs/api.md: the ${n_paths} files it names exist")
