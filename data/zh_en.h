@@ -1,7 +1,8 @@
-// The "zh-en" task: a toy Chinese-to-English corpus from a small bilingual grammar (lexicon and
-// rules in zh_en.cpp). Chinese is written unsegmented, English in lower case with " ?" ending a
-// question. Each sentence is a ZhEnClause; render_zh_en writes it in both languages, and the
-// grammar is unambiguous: a Chinese sentence has exactly one English translation.
+// The "zh-en" task: a toy Chinese-to-English corpus from a small bilingual grammar (words in
+// zh_en_words.cpp, rules in zh_en_grammar.cpp, the sampler in zh_en.cpp). Chinese is written
+// unsegmented, English in lower case with " ?" ending a question. Each sentence is a ZhEnClause;
+// render_zh_en writes it in both languages, and the grammar is unambiguous: a Chinese sentence
+// has exactly one English translation.
 //
 // The reorderings a model must learn (Chinese order on the left):
 //   S  T  不/没  和X一起  在P  V  O  吗      ->  (do/does/did/will)  S  V  O  with X  at P  T  ?
