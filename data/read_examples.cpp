@@ -1,5 +1,6 @@
-// Reading translation pairs from text: SCAN's "IN: ... OUT: ..." lines or TSV (see tasks.h).
-// The text may come from anywhere, so every line is checked before it is trusted.
+// Reading translation pairs from text: SCAN's "IN: ... OUT: ..." lines or TSV, and which of the
+// two a text is (see tasks.h). The text may come from anywhere, so every line is checked before
+// it is trusted.
 #include <focus/data/tasks.h>
 
 #include <algorithm>
@@ -51,42 +52,70 @@ bool is_scan_line(std::string_view line) {
   return line.starts_with(kScanIn) && line.find(kScanOut, kScanIn.size() - 1) != std::string_view::npos;
 }
 
-}  // namespace
-
-std::vector<Example> parse_examples(std::string_view text, const std::string& source) {
-  const auto fail = [&](std::size_t line, const std::string& rule) -> void {
-    throw FormatError("read_examples: " + source + ":" + std::to_string(line) + ": " + rule);
-  };
-  // Pass 1: cut lines (CRLF or LF), check size and encoding, drop blank lines. A byte order mark,
-  // as some editors write, is not part of the first source.
+// The text's lines, numbered from 1, without their LF or CRLF ends; blank ones included. A byte
+// order mark, as some editors write, is not part of the first line.
+std::vector<Line> cut_lines(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<Line> lines;
-  std::size_t number = 0;
   for (std::size_t start = 0; start < text.size();) {
-    ++number;
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > kMaxLineBytes) {
-      fail(number,
-           "lines must be at most " + std::to_string(kMaxLineBytes) + " bytes; got " + std::to_string(line.size()));
+    lines.push_back({lines.size() + 1, line});
+  }
+  return lines;
+}
+
+bool is_blank(const Line& l) { return trim_spaces(l.text).empty(); }
+
+// SCAN if every line that is not blank looks like SCAN (and there is one), else TSV.
+ExampleFormat format_of(const std::vector<Line>& lines) {
+  bool any = false;
+  for (const Line& l : lines) {
+    if (is_blank(l)) continue;
+    if (!is_scan_line(l.text)) return ExampleFormat::kTsv;
+    any = true;
+  }
+  return any ? ExampleFormat::kScan : ExampleFormat::kTsv;
+}
+
+}  // namespace
+
+ExampleFormat detect_format(std::string_view text) { return format_of(cut_lines(text)); }
+
+std::vector<Example> parse_examples(std::string_view text, const std::string& source) {
+  return parse_examples_with_format(text, source).examples;
+}
+
+ExampleFile parse_examples_with_format(std::string_view text, const std::string& source) {
+  const auto fail = [&](std::size_t line, const std::string& rule) -> void {
+    throw FormatError("read_examples: " + source + ":" + std::to_string(line) + ": " + rule);
+  };
+  // Pass 1: check each line's size and encoding, drop blank lines.
+  const std::vector<Line> all = cut_lines(text);
+  std::vector<Line> lines;
+  for (const Line& l : all) {
+    if (l.text.size() > kMaxLineBytes) {
+      fail(l.number,
+           "lines must be at most " + std::to_string(kMaxLineBytes) + " bytes; got " + std::to_string(l.text.size()));
     }
-    if (const std::size_t bad = text::find_invalid_utf8(line); bad != std::string_view::npos) {
-      fail(number, "text must be valid UTF-8; got byte " + text::hex_byte(static_cast<unsigned char>(line[bad])) +
-                       " at column " + std::to_string(bad + 1));
+    if (const std::size_t bad = text::find_invalid_utf8(l.text); bad != std::string_view::npos) {
+      fail(l.number, "text must be valid UTF-8; got byte " + text::hex_byte(static_cast<unsigned char>(l.text[bad])) +
+                         " at column " + std::to_string(bad + 1));
     }
-    if (!trim_spaces(line).empty()) lines.push_back({number, line});
+    if (!is_blank(l)) lines.push_back(l);
   }
   if (lines.empty()) {
     throw FormatError("read_examples: " + source + ": no examples; got " +
-                      (text.empty() ? std::string("an empty file") : "only blank lines"));
+                      (all.empty() ? std::string("an empty file") : "only blank lines"));
   }
 
-  // Pass 2: SCAN if every line looks like SCAN, else TSV.
-  const bool scan = std::all_of(lines.begin(), lines.end(), [](const Line& l) { return is_scan_line(l.text); });
-  std::vector<Example> examples;
+  // Pass 2: read each line in the text's format.
+  ExampleFile file{.examples = {}, .format = format_of(lines)};
+  const bool scan = file.format == ExampleFormat::kScan;
+  std::vector<Example>& examples = file.examples;
   examples.reserve(lines.size());
   for (const Line& l : lines) {
     std::string_view first, second;
@@ -108,10 +137,12 @@ std::vector<Example> parse_examples(std::string_view text, const std::string& so
     }
     examples.push_back({std::string(first), std::string(second)});
   }
-  return examples;
+  return file;
 }
 
-std::vector<Example> read_examples(const std::string& path) {
+std::vector<Example> read_examples(const std::string& path) { return read_examples_with_format(path).examples; }
+
+ExampleFile read_examples_with_format(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw FormatError("read_examples: " + path + ": cannot open file: it is a directory");
@@ -120,7 +151,7 @@ std::vector<Example> read_examples(const std::string& path) {
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) throw FormatError("read_examples: " + path + ": cannot read file: " + std::strerror(errno));
-  return parse_examples(buffer.str(), path);
+  return parse_examples_with_format(buffer.str(), path);
 }
 
 }  // namespace focus::data

@@ -1,24 +1,26 @@
-// Toy translation tasks for sequence-to-sequence models, generated in memory from a seed, and the
-// reader for translation pairs stored in files.
+// The task registry: every translation task a program can ask for by name (--task), each one
+// table entry {name, aliases, generator, tokenisation, recipe, description}; and the reader for
+// translation pairs stored in files, which detects their format so a file set can borrow a
+// task's recipe (SCAN's own files train as --task scan does).
 //
-// Tasks (make_task):
-//   zh-en        a Chinese-to-English corpus from a small bilingual grammar with real reordering
-//                (time and place before the verb in Chinese, after the object in English), 的
-//                possessives, measure words, 吗 questions, 不/没 negation (zh_en.h). Word level.
-//   dates        dates written in many human formats -> ISO 8601 (dates.h). Character level.
-//   scan-simple  SCAN (Lake & Baroni 2018), random 80/20 split (scan.h). Word level. "scan" is an
-//                alias.
+// The built-in tasks are the table in tasks.cpp, in this order (task_help() prints it):
+//   zh-en        a Chinese-to-English corpus from a small bilingual grammar (zh_en.h). Words.
+//   dates        dates written in many human formats -> ISO 8601 (dates.h). Characters.
+//   scan-simple  SCAN (Lake & Baroni 2018), random 80/20 split (scan.h), alias "scan". Words.
 //   scan-length  SCAN, trained on action sequences of at most 22 actions, tested on longer ones.
-//   reverse      10 random digits -> the same digits reversed. Character level.
-//   copy         10 random digits -> the same digits. Character level.
-// Every task dedupes by source and keeps the splits disjoint, so no test source is ever trained on.
-// Sizes (train / valid / test): zh-en 16,000 / 500 / 1,000; dates 20,000 / 1,000 / 2,000;
-// scan-simple 15,892 / 836 / 4,182; scan-length 16,141 / 849 / 3,920; reverse and copy
-// 20,000 / 1,000 / 1,000.
+//   reverse      10 random digits -> the same digits reversed (digits.cpp). Characters.
+//   copy         10 random digits -> the same digits. Characters.
+// Adding a task: a file with its generator, and one line in that table (or, from a program or a
+// test, one register_task call). Every generator dedupes by source and keeps the splits
+// disjoint, so no test source is ever trained on. Sizes (train / valid / test): zh-en 16,000 / 500
+// / 1,000; dates 20,000 / 1,000 / 2,000; scan-simple 15,892 / 836 / 4,182; scan-length 16,141 /
+// 849 / 3,920; reverse and copy 20,000 / 1,000 / 1,000.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,9 @@ struct Example {
   bool operator==(const Example&) const = default;
 };
 
+// Passes over the training data when nothing else says how long to train.
+inline constexpr std::int64_t kDefaultEpochs = 6;
+
 struct Dataset {
   std::vector<Example> train, valid, test;
   std::string name;
@@ -39,15 +44,54 @@ struct Dataset {
   bool char_level = false;
   // Passes over `train` that a small Transformer needs to learn this task (the translate
   // trainer's default length): SCAN's long, repetitive outputs take far longer than the rest.
-  std::int64_t epochs = 6;
+  std::int64_t epochs = kDefaultEpochs;
 };
 
-// The names make_task accepts, the default ("zh-en") first.
-[[nodiscard]] const std::vector<std::string>& task_names();
+// How a file of pairs is written (see parse_examples).
+enum class ExampleFormat { kTsv, kScan };
 
-// The task's data, the same for the same seed on every platform (focus::Generator only).
-// Throws ValueError "make_task: unknown task; got 'x' (known: zh-en, dates, ...)".
+// One task. char_level and epochs are its recipe, the training defaults that come with the
+// task; make_task copies them (and the name) into the Dataset the generator returns.
+struct TaskInfo {
+  std::string name;                                           // what --task takes
+  std::vector<std::string> aliases = {};                      // other names --task takes ("scan")
+  std::function<Dataset(std::uint64_t seed)> generator = {};  // the same data for the same seed
+  bool char_level = false;                                    // see Dataset::char_level
+  std::int64_t epochs = kDefaultEpochs;                       // see Dataset::epochs
+  std::string description = {};                               // one line, for --help and the docs
+  // Files in this format take this task's recipe (recipe_for_format); at most one task per format.
+  std::optional<ExampleFormat> recipe_for_files = std::nullopt;
+};
+
+// Adds a task after the built-in ones. Throws ValueError "register_task: a task with that name
+// already exists; got 'x'" when the name or an alias is already a name or an alias (its own
+// included), "register_task: <rule>; got ..." for an empty name, no generator, epochs < 1, or a
+// second task claiming the same recipe_for_files. Safe to call from several threads.
+void register_task(TaskInfo task);
+
+// The task called name (or with that alias). Throws ValueError "make_task: unknown task; got 'x'
+// (known: zh-en, dates, ..., scan)", the names in registration order, then the aliases. The
+// pointer stays valid for the life of the program.
+[[nodiscard]] const TaskInfo* find_task(const std::string& name);
+
+// Every task, in registration order: the built-in ones (zh-en first), then registered ones.
+[[nodiscard]] std::vector<const TaskInfo*> tasks();
+
+// The task list for a program's --help, one line per task: name, aliases, description, recipe.
+//   "  scan-simple (scan)  SCAN (Lake & Baroni 2018), random 80/20 split; words, 40 epochs"
+[[nodiscard]] std::string task_help();
+
+// The names make_task accepts, without aliases, in registration order (the default, "zh-en", first).
+[[nodiscard]] std::vector<std::string> task_names();
+
+// find_task(name)'s data: its generator's Dataset with the task's name, char_level and epochs.
+// The same for the same seed on every platform (focus::Generator only).
 [[nodiscard]] Dataset make_task(const std::string& name, std::uint64_t seed);
+
+// The task whose recipe files of this format take: SCAN's "IN: ... OUT: ..." files take
+// scan-simple's (40 epochs, words). nullptr for TSV: no task's recipe, the generic defaults
+// (kDefaultEpochs, word level).
+[[nodiscard]] const TaskInfo* recipe_for_format(ExampleFormat format);
 
 // Translation pairs from a file: see parse_examples. Throws FormatError
 // "read_examples: <path>: cannot open file: <reason>" if the file cannot be read.
@@ -62,6 +106,21 @@ struct Dataset {
 // empty (or all-space) source or target, and "read_examples: <source>: no examples; ..." when
 // nothing is left. Errors read the same as read_examples' so a file's problems look alike.
 [[nodiscard]] std::vector<Example> parse_examples(std::string_view text, const std::string& source);
+
+// The pairs and the format they were written in, for a caller that picks a recipe by format:
+//   const ExampleFile f = read_examples_with_format(path);
+//   const TaskInfo* recipe = recipe_for_format(f.format);  // nullptr: the generic defaults
+struct ExampleFile {
+  std::vector<Example> examples;
+  ExampleFormat format = ExampleFormat::kTsv;
+};
+[[nodiscard]] ExampleFile read_examples_with_format(const std::string& path);
+[[nodiscard]] ExampleFile parse_examples_with_format(std::string_view text, const std::string& source);
+
+// The format parse_examples would read text in (the same rule, without checking the lines):
+// kScan if every non-blank line starts with "IN: " and holds " OUT: ", else kTsv (also for text
+// with no lines at all).
+[[nodiscard]] ExampleFormat detect_format(std::string_view text);
 
 inline constexpr std::size_t kMaxLineBytes = 10'000;
 

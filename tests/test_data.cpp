@@ -424,12 +424,6 @@ TEST_CASE("data: reverse and copy map 10 random digits to themselves") {
   CHECK(make_task("reverse", 1234).train == task("reverse").train);
 }
 
-TEST_CASE("data: make_task names its tasks and rejects others") {
-  CHECK(task_names().front() == "zh-en");
-  CHECK(error_of<ValueError>([] { (void)make_task("fr-en", 0); }) ==
-        "make_task: unknown task; got 'fr-en' (known: zh-en, dates, scan-simple, scan-length, reverse, copy, scan)");
-}
-
 // ---- reading files -------------------------------------------------------------------------------
 
 TEST_CASE("data: parse_examples reads tab-separated pairs") {
