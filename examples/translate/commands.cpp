@@ -19,7 +19,7 @@ int eval_command(cli::Args& args) {
   const auto show_errors = args.get_int("show-errors", 0, "print this many wrong translations to stderr", 0);
   Corpus corpus = load_corpus(args, false);
   if (args.help()) {
-    std::cout << args.usage("translate eval", "Score a saved model on a task's test split or a test file.");
+    std::cout << args.usage("translate eval", "Score a saved model on a task's test split or a test file.") << "tasks:\n" << data::task_help();
     return 0;
   }
   args.finish();

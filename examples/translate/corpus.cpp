@@ -37,7 +37,7 @@ std::string text_of(const std::vector<std::string>& tokens, bool char_level) {
 }
 
 Corpus load_corpus(cli::Args& args, bool need_train) {
-  const std::string task = args.get_string("task", "", "built-in task: zh-en, dates, scan, scan-length, reverse, copy");
+  const std::string task = args.get_string("task", "", "built-in task (below)");
   const std::string train_file = need_train ? args.get_string("train", "", "training file (source<TAB>target, or SCAN lines)") : "";
   const std::string valid_file = need_train ? args.get_string("valid", "", "validation file (optional)") : "";
   const std::string test_file = args.get_string("test", "", "test file");
@@ -50,7 +50,7 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     if (!train_file.empty() || !test_file.empty()) throw cli::UsageError("give --task or data files, not both");
     if (!recipe.empty()) throw cli::UsageError("--recipe is for data files; --task " + task + " has its own");
     data::Dataset d = data::make_task(task, static_cast<std::uint64_t>(data_seed));
-    c.name = task;
+    c.name = d.name;  // the task's own name, also when an alias was given
     c.char_level = d.char_level;
     c.epochs = d.epochs;
     c.train = std::move(d.train);
@@ -60,10 +60,25 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
   }
   if (need_train && train_file.empty()) throw cli::UsageError("train needs --task NAME or --train FILE --test FILE");
   if (test_file.empty()) throw cli::UsageError("needs --task NAME or --test FILE");
-  if (need_train) c.train = data::read_examples(train_file);
+  data::ExampleFormat format = data::ExampleFormat::kTsv;
+  if (need_train) {
+    data::ExampleFile f = data::read_examples_with_format(train_file);
+    c.train = std::move(f.examples);
+    format = f.format;
+  }
   if (!valid_file.empty()) c.valid = data::read_examples(valid_file);
   c.test = data::read_examples(test_file);
   c.name = need_train ? train_file : test_file;
+  if (need_train) {
+    // The recipe: named, or the one the file's format implies (SCAN's files: scan's 40 epochs).
+    const data::TaskInfo* info = recipe.empty() ? data::recipe_for_format(format) : data::find_task(recipe);
+    if (info) {
+      c.epochs = info->epochs;
+      c.char_level = info->char_level;
+      std::cerr << "recipe: " << info->name << " (" << info->epochs << " epochs" << (recipe.empty() ? ", detected from the file format" : "")
+                << ")\n";
+    }
+  }
   return c;
 }
 

@@ -35,7 +35,7 @@ int train_command(cli::Args& args) {
   const auto plot_head = args.get_int("plot-head", -1, "head drawn (-1: average over heads)", -1);
   const auto beam = args.get_int("beam", 1, "beam width for the final evaluation (1: greedy)", 1, 64);
   if (args.help()) {
-    std::cout << args.usage("translate train", "Train a Transformer translator, then score it on the test split.");
+    std::cout << args.usage("translate train", "Train a Transformer translator, then score it on the test split.") << "tasks:\n" << data::task_help();
     return 0;
   }
   args.finish();
