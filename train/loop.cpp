@@ -124,6 +124,8 @@ LoopResult Loop::run(const std::function<StepLoss()>& step) {
   Position& pos = m.state.position;
   const CommonFlags& f = m.flags;
   const std::int64_t total = pos.total_steps;
+  if (pos.step > total)
+    throw cli::UsageError("--steps " + std::to_string(total) + " is below the step " + std::to_string(pos.step) + " of " + f.resume);
   const bool resumed = !f.resume.empty();
   m.saved_path = f.resume;
   m.saved_step = pos.step;
@@ -218,9 +220,30 @@ LoopResult Loop::run(const std::function<StepLoss()>& step) {
 void Loop::finish(const Scores& scores) {
   Impl& m = *impl_;
   if (!root()) return;
-  if (!scores.empty()) {
-    m.metrics.record(m.state.position.step, scores);
-    m.add_scores(m.state.position.step, scores);
+  const std::int64_t step = m.state.position.step;
+  // The evaluation after the last step may have recorded some of these already: only what is new
+  // goes into the log, and the report's last row takes the rest instead of repeating the step.
+  Scores fresh;
+  for (const auto& score : scores) {
+    bool known = false;
+    if (!m.score_rows.empty() && m.score_rows.back().first == step)
+      for (std::size_t i = 0; i < m.score_names.size(); ++i)
+        known |= m.score_names[i] == score.first && m.score_rows.back().second[i] == score.second;
+    if (!known) fresh.push_back(score);
+  }
+  if (!fresh.empty()) m.metrics.record(step, fresh);
+  if (!m.score_rows.empty() && m.score_rows.back().first == step) {
+    for (const auto& [name, value] : fresh) {
+      auto it = std::find(m.score_names.begin(), m.score_names.end(), name);
+      if (it == m.score_names.end()) {
+        m.score_names.push_back(name);
+        for (auto& [s, r] : m.score_rows) r.push_back(std::nan(""));
+        it = m.score_names.end() - 1;
+      }
+      m.score_rows.back().second[static_cast<std::size_t>(it - m.score_names.begin())] = value;
+    }
+  } else if (!fresh.empty()) {
+    m.add_scores(step, fresh);
   }
   m.write_outputs(title, m.table, describe, "finished: step " + std::to_string(m.state.position.step));
 }

@@ -219,4 +219,12 @@ std::vector<std::pair<std::string, std::string>> RunOptions::table() const {
   return out;
 }
 
+std::optional<SavedRun> open_resume(CommonFlags& flags, const cli::Args& args, RunOptions& options, const std::string& program) {
+  if (flags.resume.empty()) return std::nullopt;
+  SavedRun saved = SavedRun::open(flags.resume, program);
+  options.restore(saved, args);
+  if (!args.has("steps")) flags.steps = saved.integer("train.total_steps");
+  return saved;
+}
+
 }  // namespace focus::train

@@ -19,9 +19,11 @@
 #include <focus/optim/optimizer.h>
 #include <focus/optim/schedule.h>
 #include <focus/tensor/random.h>
+#include <focus/train/flags.h>
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -123,5 +125,11 @@ class RunOptions {
  private:
   std::vector<std::pair<std::string, std::variant<std::int64_t*, double*, std::string*>>> options_;
 };
+
+// The checkpoint --resume names, opened for program, or nothing without --resume: options take
+// its values (a flag given again must agree), and flags.steps its total unless --steps is given.
+// Then TrainingState::restore(*saved) once the model, optimizer and schedule exist.
+[[nodiscard]] std::optional<SavedRun> open_resume(CommonFlags& flags, const cli::Args& args, RunOptions& options,
+                                                  const std::string& program);
 
 }  // namespace focus::train

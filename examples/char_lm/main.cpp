@@ -55,12 +55,7 @@ int run(int argc, char** argv) {
   options.add("context", mc.block_size), options.add("d-model", mc.d_model), options.add("heads", mc.n_head);
   options.add("layers", mc.n_layer), options.add("dropout", mc.dropout), options.add("batch", batch);
   options.add("lr", flags.lr), options.add("warmup", flags.warmup), options.add("valid", valid_fraction);
-  std::optional<train::SavedRun> saved;
-  if (!flags.resume.empty()) {
-    saved = train::SavedRun::open(flags.resume, "char_lm");
-    options.restore(*saved, args);
-    if (!args.has("steps")) flags.steps = saved->integer("train.total_steps");
-  }
+  std::optional<train::SavedRun> saved = train::open_resume(flags, args, options, "char_lm");
   if (!(valid_fraction > 0 && valid_fraction < 1)) throw cli::UsageError("--valid must be in (0, 1)");
   if (!(mc.dropout >= 0 && mc.dropout < 1) || !(so.temperature >= 0))
     throw cli::UsageError("--dropout must be in [0, 1) and --temperature >= 0");
@@ -89,13 +84,7 @@ int run(int argc, char** argv) {
   train::TrainingState state("char_lm");
   state.track(model), state.track(opt), state.track(schedule);
   state.track("data", gen), state.track("dropout", default_generator());
-  if (saved) {
-    state.restore(*saved);
-    if (flags.steps < state.position.step)
-      throw cli::UsageError("--steps " + std::to_string(flags.steps) + " is below the step " +
-                            std::to_string(state.position.step) + " of " + flags.resume);
-    saved.reset();  // its tensors are copied into the model and the optimizer
-  }
+  if (saved) state.restore(*saved), saved.reset();  // its tensors are copied into the model and the optimizer
   state.position.total_steps = flags.steps;
   options.record(state.metadata);
   state.metadata["text.characters"] = corpus.alphabet();

@@ -89,12 +89,7 @@ int run(int argc, char** argv) {
   train::RunOptions options;
   options.add("points", points), options.add("turns", turns), options.add("noise", noise);
   options.add("hidden", hidden), options.add("seed", flags.seed), options.add("lr", flags.lr);
-  std::optional<train::SavedRun> saved;
-  if (!flags.resume.empty()) {
-    saved = train::SavedRun::open(flags.resume, "mlp_spirals");
-    options.restore(*saved, args);
-    if (!args.has("steps")) flags.steps = saved->integer("train.total_steps");
-  }
+  const std::optional<train::SavedRun> saved = train::open_resume(flags, args, options, "mlp_spirals");
   if (!(turns > 0) || !(noise >= 0)) throw cli::UsageError("--turns must be positive and --noise >= 0");
   flags.validate();
   flags.apply();  // threads; the default generator seeded from --seed draws the weights
@@ -115,10 +110,7 @@ int run(int argc, char** argv) {
   optim::LambdaLR schedule(opt, train::schedule_from(flags, flags.steps));
   train::TrainingState state("mlp_spirals");
   state.track(model), state.track(opt), state.track(schedule);
-  if (saved) state.restore(*saved);
-  if (flags.steps < state.position.step)
-    throw cli::UsageError("--steps " + std::to_string(flags.steps) + " is below the step " +
-                          std::to_string(state.position.step) + " of " + flags.resume);
+  if (saved) state.restore(*saved);  // the Loop refuses a --steps below its step
   state.position.total_steps = flags.steps;
   options.record(state.metadata);
 

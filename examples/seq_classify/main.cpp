@@ -63,9 +63,7 @@ int run(int argc, char** argv) {
   train::RunOptions options;  // what defines the run: recorded in a checkpoint, taken from it by --resume
   options.add("length", T), options.add("d-model", o.d_model), options.add("heads", o.nhead), options.add("layers", layers);
   options.add("batch", batch), options.add("lr", flags.lr), options.add("seed", flags.seed);
-  const auto saved = flags.resume.empty() ? std::nullopt : std::optional(train::SavedRun::open(flags.resume, "seq_classify"));
-  if (saved) options.restore(*saved, args);
-  if (saved && !args.has("steps")) flags.steps = saved->integer("train.total_steps");  // else the length given now
+  const auto saved = train::open_resume(flags, args, options, "seq_classify");
   if (o.d_model % o.nhead != 0) throw cli::UsageError("--d-model must be a multiple of --heads");
   flags.validate();
   flags.apply();  // threads; --seed seeds the weights
@@ -79,7 +77,7 @@ int run(int argc, char** argv) {
   train::TrainingState state("seq_classify");
   state.track(model), state.track(opt), state.track(schedule), state.track("data", data_gen);
   if (saved) state.restore(*saved);
-  state.position.total_steps = std::max(flags.steps, state.position.step);  // a --steps already passed: evaluate only
+  state.position.total_steps = flags.steps;  // the Loop refuses a --steps below a resumed run's step
   options.record(state.metadata);
 
   train::Loop loop(flags, state, opt, schedule, model.parameters(), distributed::world());
