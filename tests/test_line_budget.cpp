@@ -53,3 +53,27 @@ TEST_CASE("line_budget: the core (tensor, autograd, nn, optim) stays within its 
   CHECK(total > 0);
   CHECK_MESSAGE(total <= kCoreBudget, "the core has " << total << " non-blank lines; its budget is " << kCoreBudget);
 }
+
+// The examples on the training kit read top to bottom as their recipe: no file of theirs grows
+// past kExampleFileBudget non-blank lines (issue 16: "at most about 150 lines per file"), and the
+// kit's smallest example, seq_classify, stays a short read in total.
+TEST_CASE("line_budget: the examples on the training kit stay short") {
+  namespace fs = std::filesystem;
+  constexpr long kExampleFileBudget = 150;
+  constexpr long kSmallestExampleBudget = 120;  // all of seq_classify's files, CMakeLists.txt included
+  const fs::path root = FOCUS_SOURCE_DIR;
+  for (const char* name : {"translate", "char_lm", "mlp_spirals", "seq_classify"}) {
+    long in_example = 0;
+    for (const auto& entry : fs::directory_iterator(root / "examples" / name)) {
+      const auto ext = entry.path().extension();
+      if (!entry.is_regular_file() || (ext != ".h" && ext != ".cpp" && entry.path().filename() != "CMakeLists.txt")) continue;
+      const long n = non_blank_lines(entry.path());
+      if (ext != ".txt")
+        CHECK_MESSAGE(n <= kExampleFileBudget, entry.path().string() << " has " << n << " non-blank lines; the budget is "
+                                                                     << kExampleFileBudget << " (move a part into its own file)");
+      in_example += n;
+    }
+    std::cout << "line_budget: examples/" << name << " " << in_example << " non-blank lines\n";
+    if (std::string(name) == "seq_classify") CHECK(in_example <= kSmallestExampleBudget);
+  }
+}

@@ -71,8 +71,9 @@ std::vector<train::AttentionMap> cross_attention(const Translator& model, const 
   auto& layers = *model.transformer->decoder->layers;
   for (auto& layer : layers) layer->multihead_attn->store_attention_weights = true;
   (void)model.decode(b.tgt_in, b.tgt_lengths, model.encode(b.src, b.src_lengths), b.src_lengths);
-  auto rows = mf.tgt_vocab.decode(out_ids);
-  const std::string caption = source + "  ->  " + text_of(rows, mf.char_level);
+  const std::string caption = source + "  ->  " + text_of(mf.tgt_vocab.decode(out_ids), mf.char_level);
+  std::vector<std::string> rows;  // one per decoder position, special tokens included: an untrained model emits them
+  for (const auto id : out_ids) rows.push_back(mf.tgt_vocab.token(id));
   rows.push_back("<eos>");
   std::vector<train::AttentionMap> maps;
   for (std::size_t l = 0; l < layers.size(); ++l) {
