@@ -272,3 +272,21 @@ TEST_CASE("train: data_parallel_loss alone is the program's own mean") {
   CHECK(step.count == 4);
   CHECK_ERROR(ValueError, (void)train::data_parallel_loss(comm, 0, {}), "data_parallel_loss", "rows=0");
 }
+
+TEST_CASE("train: --report writes the page at every evaluation, with or without an evaluate hook, and finish() marks it") {
+  TempDir dir;
+  auto flags = tiny_flags();
+  flags.report = (dir.path / "report").string();
+  flags.eval_every = 4;
+  flags.validate();
+  TinyRun run(flags, 8);
+  CHECK(run.run().finished);
+  const std::string during = read_all(dir.path / "report" / "index.html");
+  CHECK(during.find("training: step 8 of 8") != std::string::npos);
+  CHECK(read_all(dir.path / "report" / "metrics.jsonl").find("{\"step\":8,") != std::string::npos);
+  train::Loop loop(flags, run.state, run.opt, *run.schedule, run.model.parameters(), distributed::world());
+  loop.finish({{"test_mse", 0.25}});
+  const std::string after = read_all(dir.path / "report" / "index.html");
+  CHECK(after.find("finished: step 8") != std::string::npos);
+  CHECK(after.find("test_mse") != std::string::npos);
+}

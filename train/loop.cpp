@@ -139,7 +139,7 @@ LoopResult Loop::run(const std::function<StepLoss()>& step) {
     if (std::none_of(table.begin(), table.end(), [&](const auto& e) { return e.first == name; })) table.emplace_back(name, value);
 
   const std::int64_t log_every = std::max<std::int64_t>(1, total / 50);
-  const bool evaluating = evaluate && f.wants_evaluation();
+  const bool evaluating = f.wants_evaluation();  // something reads the evaluations: plots, a report, a log
   const std::int64_t eval_every = f.eval_every > 0 ? f.eval_every : std::max<std::int64_t>(1, total / 10);
   if (m.comm.size() > 1) log() << "data-parallel: " << m.comm.size() << " processes over " << m.comm.name() << "\n";
   if (resumed) log() << "resumed " << f.resume << " at step " << pos.step << " of " << total << "\n";
@@ -204,9 +204,11 @@ LoopResult Loop::run(const std::function<StepLoss()>& step) {
       window_start = Clock::now();
     }
     if (evaluating && root() && (pos.step % eval_every == 0 || pos.step == total)) {
-      const Scores scores = evaluate();
-      m.metrics.record(pos.step, scores);
-      m.add_scores(pos.step, scores);
+      if (evaluate) {
+        const Scores scores = evaluate();
+        m.metrics.record(pos.step, scores);
+        m.add_scores(pos.step, scores);
+      }
       m.write_outputs(title, table, describe, "training: step " + std::to_string(pos.step) + " of " + std::to_string(total));
     }
     if (!f.save.empty() && f.save_every > 0 && pos.step % f.save_every == 0 && pos.step < total) m.save();
