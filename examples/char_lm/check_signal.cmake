@@ -5,52 +5,15 @@
 #   cmake -DCHAR_LM=<exe> -DOUT=<dir> -DSIGNAL_WHEN=<scripts/signal_when.sh> -DSIGNAL=TERM|INT
 #         [-DMPIEXEC=<launcher and flags, "|"-separated>] [-DSEND_TO=self|rank1] [-DEXPECT=<status>]
 #         -P check_signal.cmake
-# Under mpirun, as in examples/translate/check_signal.cmake: SEND_TO=self signals mpirun (Open MPI
-# 4.1 then sends SIGTERM to the ranks and exits 1), SEND_TO=rank1 signals rank 1 alone (the ranks
-# must agree to stop together; mpirun exits with their status).
+# The run, the status and the stop line are checked as for every program on the training kit
+# (cmake/stop_signal_check.cmake); this file adds char_lm's own checks.
 cmake_minimum_required(VERSION 3.25)
-if(NOT DEFINED SEND_TO)
-  set(SEND_TO self)
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/stop_signal_check.cmake)
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 set(ck ${OUT}/run.safetensors)
-set(launcher "")
-if(DEFINED MPIEXEC)
-  string(REPLACE "|" ";" launcher "${MPIEXEC}")
-endif()
-execute_process(COMMAND bash ${SIGNAL_WHEN} ${SIGNAL} "line:^step +1 " ${SEND_TO} ${OUT}/train.out ${OUT}/train.err
-                        ${launcher} ${CHAR_LM} --steps 1000000 --context 32 --d-model 32 --layers 1 --batch 8 --warmup 10
-                        --threads 1 --save ${ck}
-                RESULT_VARIABLE helper OUTPUT_VARIABLE result ERROR_VARIABLE helper_err)
-if(NOT helper EQUAL 0)
-  message(FATAL_ERROR "signal_when failed: ${helper_err}")
-endif()
-file(READ ${OUT}/train.out out)
-file(READ ${OUT}/train.err err)
-message("${out}${err}")
-if(NOT DEFINED EXPECT)
-  if(SIGNAL STREQUAL "INT")
-    set(EXPECT 130)
-  else()
-    set(EXPECT 143)
-  endif()
-endif()
-if(NOT result MATCHES "status=${EXPECT}\n")
-  message(FATAL_ERROR "after SIG${SIGNAL} char_lm ended with ${result}; expected status=${EXPECT}")
-endif()
-if(SIGNAL STREQUAL "INT" AND NOT (DEFINED MPIEXEC AND SEND_TO STREQUAL "self"))
-  set(word interrupted)
-else()
-  set(word terminated)  # a signalled mpirun sends SIGTERM to the ranks, whatever it received
-endif()
-if(NOT err MATCHES "(^|\n)${word} at step ([0-9]+) of 1000000 \\(loss [0-9.]+\\); saved ${ck}\n")
-  message(FATAL_ERROR "no '${word} at step N of 1000000 (loss L); saved ${ck}' line")
-endif()
-set(reached ${CMAKE_MATCH_2})
-if(reached LESS 1)
-  message(FATAL_ERROR "stopped at step ${reached}, before the step that was logged")
-endif()
+focus_run_until_signal("line:^step +1 " ${ck} reached ${CHAR_LM} --steps 1000000 --context 32 --d-model 32 --layers 1
+                       --batch 8 --warmup 10 --threads 1 --save ${ck})
 if(out MATCHES "valid_bpc=|--- sample")
   message(FATAL_ERROR "a stopped run must not evaluate or sample")
 endif()

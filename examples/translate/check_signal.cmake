@@ -6,14 +6,13 @@
 #         [-DMPIEXEC=<launcher and flags, "|"-separated>] [-DSEND_TO=self|rank1] [-DEXPECT=<status>]
 #         -P check_signal.cmake
 # With MPIEXEC the job runs as 2 ranks and the signal goes to mpirun (SEND_TO=self) or to rank 1
-# alone (SEND_TO=rank1: the ranks must agree to stop, and rank 0 saves). Open MPI 4.1's mpirun, itself signalled, sends SIGTERM to every rank (after
-# SIGCONT and odls_base_sigkill_timeout seconds, SIGKILL after as many again) and exits 1 whatever
-# the ranks return; when a rank ends with 143 on its own, mpirun exits 143. EXPECT: the status
-# expected (default 128 + the signal).
+# alone (SEND_TO=rank1: the ranks must agree to stop, and rank 0 saves). Open MPI 4.1's mpirun,
+# itself signalled, sends SIGTERM to every rank (after SIGCONT and odls_base_sigkill_timeout
+# seconds, SIGKILL after as many again) and exits 1 whatever the ranks return; when a rank ends
+# with 143 on its own, mpirun exits 143. EXPECT: the status expected (default 128 + the signal).
+# The run, the status and the stop line: cmake/stop_signal_check.cmake, shared with char_lm.
 cmake_minimum_required(VERSION 3.25)
-if(NOT DEFINED SEND_TO)
-  set(SEND_TO self)
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/stop_signal_check.cmake)
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 set(ck ${OUT}/run.safetensors)
@@ -29,40 +28,7 @@ file(WRITE ${ck}.tmp.${dead}.0 "half a checkpoint")
 file(WRITE ${ck}.tmp.1.0 "someone else's save in progress")
 file(WRITE ${ck}.tmp.x.0 "not a temporary of ours")
 
-set(launcher "")
-if(DEFINED MPIEXEC)
-  string(REPLACE "|" ";" launcher "${MPIEXEC}")
-endif()
-execute_process(COMMAND bash ${SIGNAL_WHEN} ${SIGNAL} file:${ck} ${SEND_TO} ${OUT}/train.out ${OUT}/train.err
-                        ${launcher} ${TRANSLATE} train ${tiny} --steps 1000000 --save-every 1 --save ${ck}
-                RESULT_VARIABLE helper OUTPUT_VARIABLE result ERROR_VARIABLE helper_err)
-file(READ ${OUT}/train.err err)
-if(NOT helper EQUAL 0)
-  message(FATAL_ERROR "signal_when failed: ${helper_err}")
-endif()
-message("${err}")
-if(NOT DEFINED EXPECT)
-  if(SIGNAL STREQUAL "INT")
-    set(EXPECT 130)
-  else()
-    set(EXPECT 143)
-  endif()
-endif()
-if(NOT result MATCHES "status=${EXPECT}\n")
-  message(FATAL_ERROR "after SIG${SIGNAL} translate train ended with ${result}; expected status=${EXPECT}")
-endif()
-if(SIGNAL STREQUAL "INT" AND NOT (DEFINED MPIEXEC AND SEND_TO STREQUAL "self"))
-  set(word interrupted)
-else()
-  set(word terminated)  # a signalled mpirun sends SIGTERM to the ranks, whatever it received
-endif()
-if(NOT err MATCHES "(^|\n)${word} at step ([0-9]+) of 1000000( \\(loss [0-9.]+\\))?; saved ${ck}\n")
-  message(FATAL_ERROR "no '${word} at step N of 1000000 (loss L); saved ${ck}' line")
-endif()
-set(saved ${CMAKE_MATCH_2})
-if(saved LESS 1)
-  message(FATAL_ERROR "stopped at step ${saved}, before the first step that was checkpointed")
-endif()
+focus_run_until_signal(file:${ck} ${ck} saved ${TRANSLATE} train ${tiny} --steps 1000000 --save-every 1 --save ${ck})
 
 file(GLOB left RELATIVE ${OUT} ${OUT}/run.safetensors*)
 list(SORT left)
