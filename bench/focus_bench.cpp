@@ -6,7 +6,10 @@
 //   W3 decode             greedy decoding of 512 sequences to 32 tokens with the W2 model (cached)
 //   W4 attention_scaling  causal scaled dot-product attention fwd+bwd, 4 heads of 64, T = 128..4096
 //   W5 gemm_efficiency    W2's matrix products through focus::matmul against cblas_sgemm directly
+//   W6 attention_long     one attention layer's fwd+bwd, B=1, H=4, Dh=64, T = 1024..16384, for full
+//                         (causal, the fused kernel) and linformer:256 (nn/linformer.h)
 #include <focus/focus.h>
+#include <focus/nn/linformer.h>
 #include <focus/tensor/allocator.h>
 
 #include <cblas.h>
@@ -228,6 +231,47 @@ void attention_scaling(const Settings& s) {
   }
 }
 
+// ---- W6 -----------------------------------------------------------------------------------------
+// Long sequences: how time and memory grow with T for each way of attending. full: causal
+// attention through the fused kernel (quadratic time, linear memory); linformer:256: keys and
+// values projected to 256 rows first (linear in T), non-causal as Linformer is. The projection's
+// matrices are sized for the longest T run.
+void attention_long(const Settings& s) {
+  std::vector<std::int64_t> lengths = s.T;
+  if (lengths.empty())
+    for (std::int64_t t = 1024; t <= 16384; t *= 2) lengths.push_back(t);
+  const std::int64_t longest = *std::max_element(lengths.begin(), lengths.end());
+  for (const std::string kind : {"full", "linformer:256"}) {
+    manual_seed(0);
+    nn::LinformerProjection proj(256, longest);
+    for (std::int64_t T : lengths) {
+      manual_seed(1);
+      const Tensor q = randn({1, 4, T, 64}).requires_grad_(), k = randn({1, 4, T, 64}).requires_grad_(),
+                   v = randn({1, 4, T, 64}).requires_grad_();
+      AttentionMask causal;
+      causal.is_causal = true;
+      auto step = [&] {
+        for (const Tensor* p : {&q, &k, &v}) p->zero_grad();
+        proj.zero_grad();
+        if (kind == "full") {
+          scaled_dot_product_attention(q, k, v, causal).sum().backward();
+        } else {
+          const auto [k2, v2] = proj.project(k, v);
+          scaled_dot_product_attention(q, k2, v2).sum().backward();
+        }
+      };
+      // Few timed steps at the long lengths: full attention at T=16384 is about 0.8 TFLOP a step.
+      const int iters = T >= 4096 ? 3 : std::max(5, s.iters / 4);
+      const double ms = median_ms(step, 1, iters);
+      alloc::reset_peak();
+      step();
+      std::printf("name=attention_long threads=%d kind=%s T=%lld focus_ms=%.3f peak_mb=%.1f\n", s.threads, kind.c_str(),
+                  static_cast<long long>(T), ms, mib(alloc::stats().peak_bytes));
+      std::fflush(stdout);
+    }
+  }
+}
+
 // ---- W5 -----------------------------------------------------------------------------------------
 // One matrix product of W2 at its real shape: C[M, N] = op(A) op(B), with op a transpose when the
 // flag says so, as Linear's forward (x W^T), its input gradient (dY W) and weight gradient (dY^T X).
@@ -333,7 +377,8 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<std::string, void (*)(const Settings&)>> workloads = {
       {"seed_attention", seed_attention}, {"transformer_step", transformer_step},
       {"decode", decode},                 {"attention_scaling", attention_scaling},
-      {"gemm_efficiency", gemm_efficiency}, {"sgemm1024", sgemm1024},
+      {"gemm_efficiency", gemm_efficiency}, {"attention_long", attention_long},
+      {"sgemm1024", sgemm1024},
   };
   Settings s;
   try {
@@ -351,7 +396,7 @@ int main(int argc, char** argv) {
       else if (arg == "--help" || arg == "-h") {
         std::cout << "usage: focus_bench [--threads N] [--only NAME] [--batch B] [--T t1,t2,...] [--iters N]\n"
                      "workloads: seed_attention transformer_step decode attention_scaling gemm_efficiency"
-                     " (sgemm1024 only with --only)\n";
+                     " (sgemm1024 and attention_long only with --only)\n";
         return 0;
       } else throw std::invalid_argument("unknown flag " + arg);
     }
@@ -368,7 +413,8 @@ int main(int argc, char** argv) {
   try {
     set_num_threads(s.threads);
     for (const auto& [name, fn] : workloads) {
-      if (s.only.empty() ? name == "sgemm1024" : name != s.only) continue;
+      // sgemm1024 and attention_long (minutes at T=16384) run only when asked for by name.
+      if (s.only.empty() ? (name == "sgemm1024" || name == "attention_long") : name != s.only) continue;
       fn(s);
       std::fflush(stdout);
     }
