@@ -62,6 +62,13 @@ Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, con
                           const AttentionOptions& options, double scale, Tensor* weights) {
   const std::int64_t tq = q.size(-2), tk = k.size(-2);
   Tensor scores = matmul(q, k.mT()) * scale;
+  if (mask.bias.defined()) {
+    // The bias may not widen the scores: a bias with more batch dims than q and k is a mistake.
+    if (!broadcasts_to(mask.bias.shape(), scores.shape()))
+      throw ShapeError(std::string(kOp) + ": the bias must broadcast to the scores [.., Tq, Tk]; got bias=" +
+                       to_string(mask.bias.shape()) + ", scores=" + to_string(scores.shape()));
+    scores = scores + mask.bias;
+  }
   const Tensor keep = attention_keep_mask(mask, tq, tk, scores.dim());
   if (keep.defined()) {
     if (!(broadcast_shapes(kOp, scores.shape(), keep.shape()) == scores.shape()))
@@ -154,10 +161,15 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                      to_string(mask.key_lengths.shape()) + ", q=" + to_string(q.shape()));
   const double scale = options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(d));
 
-  const bool needs_composed = weights != nullptr || options.dropout_p > 0;
+  if (mask.bias.defined()) check_same_dtype("scaled_dot_product_attention (bias)", q, mask.bias);
+  // The fused kernel takes no additive bias yet (adding it per tile in its forward and backward is
+  // later work), so a bias runs composed: exact, but it forms the [.., Tq, Tk] scores.
+  const bool needs_composed = weights != nullptr || options.dropout_p > 0 || mask.bias.defined();
   if (options.path == AttentionPath::Fused && needs_composed)
-    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout; got weights " +
-                     (weights ? "requested" : "not requested") + ", dropout_p=" + number_text(options.dropout_p));
+    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout or bias; " +
+                     "got weights " + (weights ? "requested" : "not requested") +
+                     ", dropout_p=" + number_text(options.dropout_p) +
+                     ", bias=" + (mask.bias.defined() ? to_string(mask.bias.shape()) : std::string("none")));
   Shape batch;
   if (options.path == AttentionPath::Composed || needs_composed || tq == 0 || tk == 0 || d == 0 ||
       v.size(-1) == 0 || !fused_batch(q, k, v, batch))

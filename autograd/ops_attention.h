@@ -2,7 +2,9 @@
 //   Attention(Q, K, V) = softmax(Q K^T / sqrt(d) + mask) V
 // (the seed article's formula 4.1 divides softmax(Q K^T) by itself; this is the standard form).
 // Masks say where a query MAY attend (true = attend, as PyTorch's functional SDPA): an explicit
-// bool mask, a causal flag, and per-sequence key lengths, so padding needs no T x T tensor.
+// bool mask, a causal flag, and per-sequence key lengths, so padding needs no T x T tensor. An
+// additive bias (ALiBi, T5's relative positions) shifts the scores before the mask:
+//   softmax(Q K^T / sqrt(d) + bias, masked) V
 #pragma once
 
 #include <focus/tensor/random.h>
@@ -15,15 +17,17 @@ struct AttentionMask {
   bool is_causal = false;  // query i may attend keys j <= i + (Tk - Tq): aligned at the end, so a
                            // query block that continues a cached prefix is masked correctly
   Tensor key_lengths;   // int64 [B]: keys at positions >= key_lengths[b] are padding
-  bool empty() const { return !attn_mask.defined() && !is_causal && !key_lengths.defined(); }
+  Tensor bias;          // q's dtype, broadcast to [..., Tq, Tk] (e.g. [H, Tq, Tk]); added to the
+                        // scaled scores before the mask; differentiable. Runs the composed path.
+  bool empty() const { return !attn_mask.defined() && !is_causal && !key_lengths.defined() && !bias.defined(); }
 };
 
 // How scaled_dot_product_attention computes. Fused: the blockwise kernel of
 // tensor/attention_kernel.h, whose memory is linear in T (it never forms the [.., Tq, Tk] weights).
 // Composed: matmul, masked_fill, softmax, dropout, matmul, each a node of the graph.
 enum class AttentionPath {
-  Auto,      // fused, unless the weights are asked for or dropout_p > 0 (then composed)
-  Fused,     // throws ValueError when the weights or dropout are asked for
+  Auto,      // fused, unless the weights, dropout_p > 0 or a bias are asked for (then composed)
+  Fused,     // throws ValueError when the weights, dropout or a bias are asked for
   Composed,  // always composed (tests compare the two paths with it)
 };
 

@@ -1,4 +1,5 @@
-// Everything in focus::nn: the Module base, layers, attention, Transformer, losses, initialisers.
+// Everything in focus::nn: the Module base, layers, norms, attention, position schemes, Transformer,
+// losses, initialisers.
 #pragma once
 
 #include <focus/nn/activation.h>
@@ -12,6 +13,10 @@
 #include <focus/nn/loss.h>
 #include <focus/nn/module.h>
 #include <focus/nn/positional.h>
+#include <focus/nn/alibi.h>
+#include <focus/nn/relative_position.h>
+#include <focus/nn/rms_norm.h>
+#include <focus/nn/rope.h>
 #include <focus/nn/transformer.h>
 #include <focus/nn/decoding.h>
 #include <focus/nn/sampling.h>
