@@ -29,7 +29,9 @@ function(train out_var)
   set(${out_var} "${record}" PARENT_SCOPE)
 endfunction()
 
-train(straight --save ${OUT}/straight.safetensors)
+# The straight run also writes a report (decoding samples and attention at every evaluation): it
+# must not change training, so its checkpoint still equals the split run's.
+train(straight --save ${OUT}/straight.safetensors --report ${OUT}/report)
 train(first_half --save ${OUT}/split.safetensors --stop-at 18)  # mid-epoch: 4 batches per epoch
 if(NOT first_half STREQUAL "")
   message(FATAL_ERROR "--stop-at should stop before evaluating; printed '${first_half}'")

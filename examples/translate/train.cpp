@@ -120,10 +120,12 @@ int train_command(cli::Args& args) {
                   {"batch", std::to_string(batch_size)}, {"label-smoothing", train::number_text(smoothing)}};
   const CrossEntropyOptions ce{.ignore_index = text::Vocab::kPad, .label_smoothing = smoothing};
   loop.evaluate = [&] { return train::Scores{{"valid_loss", valid_loss(model, valid, ce)}}; };
-  loop.describe = [&](train::ReportData& report) {
+  loop.describe = [&](train::ReportData& report) {  // in eval mode: no dropout, so training's generators are untouched
     const std::vector<data::Example> shown(corpus.test.begin(), corpus.test.begin() + std::min<std::size_t>(8, corpus.test.size()));
+    model.eval();
     (void)evaluate(model, mf, shown, 1, 0, &report.samples, shown.size());
     report.attention = cross_attention(model, mf, attention_sources(corpus.test).front());
+    model.train();
   };
   const train::LoopResult result = loop.run([&] {
     if (pos.batch_in_epoch >= static_cast<std::int64_t>(epoch_batches.size())) {
