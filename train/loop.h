@@ -60,7 +60,9 @@ class Loop {
   std::string rate_name = "tokens/s";                        // what StepLoss::count counts, per second
   std::vector<std::pair<std::string, std::string>> options;  // the report's table (the common flags are added)
   // Rank 0, every --eval-every steps and after the last: named scores for the metrics log and
-  // the report; one named "valid_loss" is drawn beside the training loss.
+  // the report; one named "valid_loss" is drawn beside the training loss. Like describe, it runs
+  // between training steps: it must leave training's random streams alone (put the model in
+  // eval mode, so dropout draws nothing, and back in train mode after; use a generator of its own).
   std::function<Scores()> evaluate;
   // Rank 0, before each report is written: samples, attention maps.
   std::function<void(ReportData&)> describe;
