@@ -19,15 +19,33 @@
 
 namespace focus {
 
+namespace {
+
+constexpr const char* kOp = "scaled_dot_product_attention";
+
+void check_window(const AttentionMask& mask) {
+  if (mask.window < 0)
+    throw ValueError(std::string(kOp) + ": the window must be >= 0 (0: no window); got window=" +
+                     std::to_string(mask.window));
+}
+
+}  // namespace
+
 Tensor attention_keep_mask(const AttentionMask& mask, std::int64_t tq, std::int64_t tk, int rank) {
+  check_window(mask);
   Tensor keep;
   auto combine = [&](const Tensor& m) {
     keep = keep.defined() ? kernel::binary(kernel::BinaryOp::LogicalAnd, keep, m) : m;
   };
-  if (mask.is_causal) {
-    // keep[i][j] = j <= i + (tk - tq)
-    Tensor rows = arange(tq).reshape({tq, 1}), cols = arange(tk).reshape({1, tk});
-    combine(kernel::binary(kernel::BinaryOp::Le, cols, kernel::binary(kernel::BinaryOp::Add, rows, double(tk - tq))));
+  // In key coordinates query i sits at p = i + (tk - tq); each rule below bounds j - i.
+  const double shift = double(tk - tq), w = double(mask.window);
+  Tensor offset;  // [tq, tk]: j - i
+  if (mask.is_causal || mask.window > 0)
+    offset = kernel::binary(kernel::BinaryOp::Sub, arange(tk).reshape({1, tk}), arange(tq).reshape({tq, 1}));
+  if (mask.is_causal) combine(kernel::binary(kernel::BinaryOp::Le, offset, shift));  // j <= p
+  if (mask.window > 0) {
+    combine(kernel::binary(kernel::BinaryOp::Ge, offset, shift - w));                  // j >= p - W
+    if (!mask.is_causal) combine(kernel::binary(kernel::BinaryOp::Le, offset, shift + w));  // j <= p + W
   }
   if (mask.key_lengths.defined()) {
     const Tensor& len = mask.key_lengths;
@@ -47,8 +65,6 @@ Tensor attention_keep_mask(const AttentionMask& mask, std::int64_t tq, std::int6
 }
 
 namespace {
-
-constexpr const char* kOp = "scaled_dot_product_attention";
 
 // 0.1, not std::to_string's 0.100000.
 std::string number_text(double v) {
@@ -159,6 +175,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   if (mask.key_lengths.defined() && (mask.key_lengths.dim() != 1 || q.dim() < 3 || mask.key_lengths.size(0) != q.size(0)))
     throw ShapeError(std::string(op) + ": key_lengths must be [B] with B = q's first dim; got key_lengths=" +
                      to_string(mask.key_lengths.shape()) + ", q=" + to_string(q.shape()));
+  check_window(mask);
   const double scale = options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(d));
 
   if (mask.bias.defined()) check_same_dtype("scaled_dot_product_attention (bias)", q, mask.bias);
@@ -177,6 +194,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
   kernel::FlashMask flash;
   flash.is_causal = mask.is_causal;
+  flash.window = mask.window;
   if (mask.key_lengths.defined()) {
     check_dtype("scaled_dot_product_attention (key_lengths)", mask.key_lengths, kInt64);
     flash.key_lengths = mask.key_lengths;

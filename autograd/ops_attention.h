@@ -2,8 +2,9 @@
 //   Attention(Q, K, V) = softmax(Q K^T / sqrt(d) + mask) V
 // (the seed article's formula 4.1 divides softmax(Q K^T) by itself; this is the standard form).
 // Masks say where a query MAY attend (true = attend, as PyTorch's functional SDPA): an explicit
-// bool mask, a causal flag, and per-sequence key lengths, so padding needs no T x T tensor. An
-// additive bias (ALiBi, T5's relative positions) shifts the scores before the mask:
+// bool mask, a causal flag, a sliding window and per-sequence key lengths, so neither padding nor
+// local attention needs a T x T tensor. An additive bias (ALiBi, T5's relative positions) shifts
+// the scores before the mask:
 //   softmax(Q K^T / sqrt(d) + bias, masked) V
 #pragma once
 
@@ -19,7 +20,14 @@ struct AttentionMask {
   Tensor key_lengths;   // int64 [B]: keys at positions >= key_lengths[b] are padding
   Tensor bias;          // q's dtype, broadcast to [..., Tq, Tk] (e.g. [H, Tq, Tk]); added to the
                         // scaled scores before the mask; differentiable. Runs the composed path.
-  bool empty() const { return !attn_mask.defined() && !is_causal && !key_lengths.defined() && !bias.defined(); }
+  std::int64_t window = 0;  // sliding window W (local attention), 0 = none. With p = i + (Tk - Tq)
+                            // query i's position among the keys (as is_causal aligns it), query i
+                            // may attend keys j with p - W <= j <= p when causal (the W keys before
+                            // it and itself), and |p - j| <= W when not (W before, W after). W >= Tk
+                            // hides nothing. Combines with the other features; W < 0 is a ValueError.
+  bool empty() const {
+    return !attn_mask.defined() && !is_causal && !key_lengths.defined() && !bias.defined() && window == 0;
+  }
 };
 
 // How scaled_dot_product_attention computes. Fused: the blockwise kernel of
@@ -50,9 +58,9 @@ struct AttentionOptions {
                                                   const AttentionMask& mask = {},
                                                   const AttentionOptions& options = {}, Tensor* weights = nullptr);
 
-// The "may attend" mask for shapes [Tq, Tk] (causal) combined with key lengths [B] and an
+// The "may attend" mask for shapes [Tq, Tk] (causal, window) combined with key lengths [B] and an
 // explicit mask, broadcastable to [B, ..., Tq, Tk] for a rank-`rank` scores tensor; undefined
-// when nothing is masked.
+// when nothing is masked. The fused kernel applies the same rule without forming it.
 Tensor attention_keep_mask(const AttentionMask& mask, std::int64_t tq, std::int64_t tk, int rank);
 
 }  // namespace focus

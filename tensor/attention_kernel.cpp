@@ -82,32 +82,64 @@ const T* slice_of(const Operand& o, std::int64_t s) {
   return static_cast<const T*>(o.t.storage()->data()) + o.offsets[s];
 }
 
-// The mask as the tile loops read it, per batch slice.
+// The mask as the tile loops read it, per batch slice. In key coordinates query i sits at
+// p = i + shift; causal hides keys after p, a window hides keys before p - window (and, when not
+// causal, after p + window), key lengths hide keys from key_end on. The first three give each
+// query tile a range of keys and each key block a range of query rows; only tiles inside both are
+// visited, so with a window the work per query is O(window), not O(Tk).
 struct MaskReader {
   bool causal = false;
-  std::int64_t shift = 0;               // Tk - Tq: query i sees keys j <= i + shift when causal
+  std::int64_t shift = 0;               // Tk - Tq: query i sits at key position i + shift
+  std::int64_t window = 0;              // 0: no window
   std::vector<std::int64_t> key_end;    // per slice: keys at >= key_end are hidden (Tk if none)
   const bool* keep = nullptr;           // bool mask base, or null
   std::vector<std::int64_t> keep_offsets;
   std::int64_t keep_rs = 0, keep_cs = 0;
 
-  // Keys [0, end) that some query row in [i0, i1) of slice s may attend.
+  // Keys [key_begin_for(i0), key_end_for(s, i1)) hold every key that some query row in [i0, i1)
+  // of slice s may attend.
+  std::int64_t key_begin_for(std::int64_t i0) const {
+    return window > 0 ? std::max<std::int64_t>(i0 + shift - window, 0) : 0;
+  }
   std::int64_t key_end_for(std::int64_t s, std::int64_t i1) const {
     const std::int64_t end = key_end[s];
-    return causal ? std::clamp<std::int64_t>(i1 + shift, 0, end) : end;
+    if (causal) return std::clamp<std::int64_t>(i1 + shift, 0, end);
+    if (window > 0) return std::clamp<std::int64_t>(i1 + shift + window, 0, end);
+    return end;
   }
-  // First query row that may attend key j (causal), else 0.
-  std::int64_t first_row_for(std::int64_t j) const { return causal ? std::max<std::int64_t>(j - shift, 0) : 0; }
+  // Query rows [first_row_for(j0), row_end_for(j1, tq)) hold every row that may attend some key
+  // in [j0, j1).
+  std::int64_t first_row_for(std::int64_t j0) const {
+    if (causal) return std::max<std::int64_t>(j0 - shift, 0);
+    if (window > 0) return std::max<std::int64_t>(j0 - shift - window, 0);
+    return 0;
+  }
+  std::int64_t row_end_for(std::int64_t j1, std::int64_t tq) const {
+    return window > 0 ? std::clamp<std::int64_t>(j1 - shift + window, 0, tq) : tq;
+  }
 
-  // Sets tile scores S[r, c] (row i0 + r, key j0 + c) to -inf where the causal rule or the bool
-  // mask hides them; key lengths are handled by the callers' key ranges.
+  // Sets tile scores S[r, c] (row i0 + r, key j0 + c) to -inf where the causal rule, the window
+  // or the bool mask hides them; key lengths are handled by the callers' key ranges.
   template <class T>
   void apply(T* S, std::int64_t ld, std::int64_t s, std::int64_t i0, std::int64_t rows, std::int64_t j0,
              std::int64_t cols) const {
     constexpr T kNegInf = -std::numeric_limits<T>::infinity();
-    if (causal && j0 + cols - 1 > i0 + shift) {
+    const std::int64_t p0 = i0 + shift;  // key position of the tile's first row
+    if (causal && j0 + cols - 1 > p0) {
       for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t first_hidden = std::max<std::int64_t>(i0 + r + shift + 1 - j0, 0);
+        const std::int64_t first_hidden = std::max<std::int64_t>(p0 + r + 1 - j0, 0);
+        for (std::int64_t c = first_hidden; c < cols; ++c) S[r * ld + c] = kNegInf;
+      }
+    }
+    if (window > 0 && j0 < p0 + rows - 1 - window) {  // some row's window starts after j0
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t first_seen = std::min<std::int64_t>(p0 + r - window - j0, cols);
+        for (std::int64_t c = 0; c < first_seen; ++c) S[r * ld + c] = kNegInf;
+      }
+    }
+    if (window > 0 && !causal && j0 + cols - 1 > p0 + window) {  // some row's window ends before the tile's
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t first_hidden = std::max<std::int64_t>(p0 + r + window + 1 - j0, 0);
         for (std::int64_t c = first_hidden; c < cols; ++c) S[r * ld + c] = kNegInf;
       }
     }
@@ -126,6 +158,7 @@ MaskReader mask_reader(const FlashMask& mask, const Shape& batch, std::int64_t t
   MaskReader m;
   m.causal = mask.is_causal;
   m.shift = tk - tq;
+  m.window = mask.window;
   const std::int64_t n = numel_of(batch);
   m.key_end.assign(n, tk);
   if (mask.key_lengths.defined()) {
@@ -219,6 +252,12 @@ void for_slices(std::int64_t n, double flops_per_slice, const std::function<void
   parallel::for_ranges(n, work);
 }
 
+// Keys a query row attends at most, for the flop estimates above: a window caps them.
+double keys_per_row(const FlashMask& mask, std::int64_t tk) {
+  if (mask.window <= 0) return double(tk);
+  return double(std::min<std::int64_t>(tk, (mask.is_causal ? 1 : 2) * mask.window + 1));
+}
+
 // ---- forward ------------------------------------------------------------------------------------
 // Per query tile: m (running max of the scores seen), l (running sum of exp(score - m)) and the
 // unnormalised output acc = sum_j exp(s_ij - m) v_j. A new key block with a larger max rescales
@@ -238,11 +277,14 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
     T* W = weights ? weights + s * tq * tk : nullptr;
     for (std::int64_t i0 = 0; i0 < tq; i0 += kRows) {
       const std::int64_t rows = std::min(kRows, tq - i0);
-      const std::int64_t key_end = mask.key_end_for(s, i0 + rows);  // later keys are hidden from every row
+      // Keys outside [key_begin, key_end) are hidden from every row. key_begin is rounded down to a
+      // block so the key blocks are the backward's (and one block starts at 0 when Tk <= kKeys).
+      const std::int64_t key_begin = mask.key_begin_for(i0) / kKeys * kKeys;
+      const std::int64_t key_end = mask.key_end_for(s, i0 + rows);
       std::fill(m.begin(), m.end(), kNegInf);
       std::fill(l.begin(), l.end(), 0.0);
       std::fill(O + i0 * dv, O + (i0 + rows) * dv, T(0));
-      for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeys) {
+      for (std::int64_t j0 = key_begin; j0 < key_end; j0 += kKeys) {
         const std::int64_t cols = std::min(kKeys, key_end - j0);
         // S = scale Q_i K_j^T  [rows, cols]
         gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), S.data(), kKeys);
@@ -267,7 +309,7 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
         // acc_i += P V_j  [rows, dv]
         gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
       }
-      if (W) {  // one key block (tk <= kKeys), so its P over l is the weights; hidden keys weigh 0
+      if (W) {  // one key block (tk <= kKeys, from key 0), so its P over l is the weights; hidden keys weigh 0
         for (std::int64_t r = 0; r < rows; ++r) {
           T* w = W + (i0 + r) * tk;
           std::fill(w, w + tk, T(0));
@@ -321,7 +363,8 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
     const std::int64_t key_end = mask.key_end[s];
     for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeys) {
       const std::int64_t block_cols = std::min(kKeys, key_end - j0);
-      for (std::int64_t i0 = mask.first_row_for(j0) / kRows * kRows; i0 < tq; i0 += kRows) {
+      const std::int64_t row_end = mask.row_end_for(j0 + block_cols, tq);
+      for (std::int64_t i0 = mask.first_row_for(j0) / kRows * kRows; i0 < row_end; i0 += kRows) {
         const std::int64_t rows = std::min(kRows, tq - i0);
         const std::int64_t cols = std::min(block_cols, mask.key_end_for(s, i0 + rows) - j0);
         if (cols <= 0) continue;
@@ -387,7 +430,8 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
   if (keep_weights && tk <= kKeys) f.weights = Tensor::empty(with_rows(batch, tq, tk), q.dtype());
   dispatch_floating("scaled_dot_product_attention", q.dtype(), [&]<class T>() {
     T* weights = f.weights.defined() ? f.weights.data_ptr<T>() : nullptr;
-    for_slices(numel_of(batch), 4.0 * double(tq) * double(tk) * double(dh), [&](std::int64_t begin, std::int64_t end) {
+    const double flops = 4.0 * double(tq) * keys_per_row(mask, tk) * double(dh);
+    for_slices(numel_of(batch), flops, [&](std::int64_t begin, std::int64_t end) {
       forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), weights, begin, end, tq, tk, dh, dv,
                         static_cast<T>(scale));
     });
@@ -409,7 +453,8 @@ FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tens
   g.dv = zeros(with_rows(batch, tk, dv), q.dtype());
   dispatch_floating("scaled_dot_product_attention_backward", q.dtype(), [&]<class T>() {
     const T* kept = weights.defined() ? W.data_ptr<T>() : nullptr;
-    for_slices(numel_of(batch), 10.0 * double(tq) * double(tk) * double(dh), [&](std::int64_t begin, std::int64_t end) {
+    const double flops = 10.0 * double(tq) * keys_per_row(mask, tk) * double(dh);
+    for_slices(numel_of(batch), flops, [&](std::int64_t begin, std::int64_t end) {
       backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), kept, dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
                          g.dv.data_ptr<T>(), begin, end, tq, tk, dh, dv, static_cast<T>(scale));
     });

@@ -15,12 +15,14 @@ namespace focus::kernel {
 //   Tq, Tk, Dh, Dv >= 1. float32 or float64, one dtype for all.
 //   scores[i, j] = scale * q_i . k_j;  weights = softmax over the keys that query i may attend.
 
-// Which keys each query may attend, without a [Tq, Tk] tensor: AttentionMask's three features
-// (autograd/ops_attention.h), checked by the caller.
+// Which keys each query may attend, without a [Tq, Tk] tensor: AttentionMask's features
+// (autograd/ops_attention.h), checked by the caller (window >= 0 among them).
 struct FlashMask {
   bool is_causal = false;  // query i sees keys j <= i + (Tk - Tq) (bottom-right aligned)
   Tensor key_lengths;      // int64 [B] or [1]: keys j >= key_lengths[b] are hidden; undefined = none
   Tensor keep;             // bool, [batch.., Tq, Tk] (a broadcast view): true = may attend; undefined = all
+  std::int64_t window = 0;  // > 0: with p = i + (Tk - Tq), query i sees keys j >= p - window only,
+                            // and (when not causal) j <= p + window; key blocks outside are skipped
 };
 
 struct FlashForward {
