@@ -241,20 +241,24 @@ void attention_long(const Settings& s) {
   if (lengths.empty())
     for (std::int64_t t = 1024; t <= 16384; t *= 2) lengths.push_back(t);
   const std::int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-  for (const std::string kind : {"full", "linformer:256"}) {
+  for (const std::string kind : {"full", "local:256", "linformer:256"}) {
     manual_seed(0);
     nn::LinformerProjection proj(256, longest);
     for (std::int64_t T : lengths) {
       manual_seed(1);
       const Tensor q = randn({1, 4, T, 64}).requires_grad_(), k = randn({1, 4, T, 64}).requires_grad_(),
                    v = randn({1, 4, T, 64}).requires_grad_();
-      AttentionMask causal;
+      AttentionMask causal, local;
       causal.is_causal = true;
+      local.is_causal = true;
+      local.window = 256;  // each query sees the 256 keys before it and itself
       auto step = [&] {
         for (const Tensor* p : {&q, &k, &v}) p->zero_grad();
         proj.zero_grad();
         if (kind == "full") {
           scaled_dot_product_attention(q, k, v, causal).sum().backward();
+        } else if (kind == "local:256") {
+          scaled_dot_product_attention(q, k, v, local).sum().backward();
         } else {
           const auto [k2, v2] = proj.project(k, v);
           scaled_dot_product_attention(q, k2, v2).sum().backward();
