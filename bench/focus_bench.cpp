@@ -7,7 +7,8 @@
 //   W4 attention_scaling  causal scaled dot-product attention fwd+bwd, 4 heads of 64, T = 128..4096
 //   W5 gemm_efficiency    W2's matrix products through focus::matmul against cblas_sgemm directly
 //   W6 attention_long     one attention layer's fwd+bwd, B=1, H=4, Dh=64, T = 1024..16384, for full
-//                         (causal, the fused kernel) and linformer:256 (nn/linformer.h)
+//                         (causal, the fused kernel), local:256 (causal, a 256-key window in the
+//                         fused kernel) and linformer:256 (nn/linformer.h)
 #include <focus/focus.h>
 #include <focus/nn/linformer.h>
 #include <focus/tensor/allocator.h>
