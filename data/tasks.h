@@ -13,7 +13,7 @@
 // Adding a task: a file with its generator, and one line in that table (or, from a program or a
 // test, one register_task call). Every generator dedupes by source and keeps the splits
 // disjoint, so no test source is ever trained on. Sizes (train / valid / test): zh-en 16,000 / 500
-// / 1,000; dates 20,000 / 1,000 / 2,000; scan-simple 15,892 / 836 / 4,182; scan-length 16,141 /
+// / 1,000; dates 40,000 / 1,000 / 2,000; scan-simple 15,892 / 836 / 4,182; scan-length 16,141 /
 // 849 / 3,920; reverse and copy 20,000 / 1,000 / 1,000.
 #pragma once
 

@@ -315,46 +315,81 @@ TEST_CASE("data: zh-en rejects what the grammar does not make") {
 
 // ---- dates ---------------------------------------------------------------------------------------
 
-TEST_CASE("data: dates are written in each format as documented") {
+TEST_CASE("data: dates are written in each pattern as documented") {
   const std::chrono::year_month_day d = 1998y / 3 / 3;  // a Tuesday
-  const std::vector<std::string> expected = {"tuesday, 3 march 1998",
-                                             "mar 3rd, 1998",
-                                             "3/3/98",
-                                             "03.03.1998",
-                                             "march 3, 1998",
-                                             "3 mar 98",
-                                             "1998/03/03",
-                                             "tue, mar 3, 1998",
-                                             "3 march 1998",
-                                             "the 3rd of march, 1998",
-                                             "03/03/1998",
-                                             "3.3.98",
-                                             "tuesday march 3 1998",
-                                             "03-mar-1998",
-                                             "march 3rd, 1998",
-                                             "tuesday, march 3, 1998",
-                                             "tue 3 mar 98"};
-  REQUIRE(date_formats().size() == expected.size());
-  for (std::size_t f = 0; f < expected.size(); ++f) CHECK(format_date(d, f) == expected[f]);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"{W}, {d} {Month} {yyyy}", "tuesday, 3 march 1998"},
+      {"{Mon} {dth}, {yyyy}", "mar 3rd, 1998"},
+      {"{m}/{d}/{yy}", "3/3/98"},
+      {"{dd}.{mm}.{yyyy}", "03.03.1998"},
+      {"{Month} {d} {yyyy}", "march 3 1998"},
+      {"{Wa} {d} {Mon} {yy}", "tue 3 mar 98"},
+      {"{yyyy}/{mm}/{dd}", "1998/03/03"},
+      {"{Wa}. {Mon}. {d}, {yyyy}", "tue. mar. 3, 1998"},
+      {"the {dth} of {Month}, {yyyy}", "the 3rd of march, 1998"},
+      {"{Mon} {d} '{yy}", "mar 3 '98"},
+      {"{dd}-{Mon}-{yy}", "03-mar-98"},
+      {"{yyyy}-{mm}-{dd}", "1998-03-03"},
+      {"{Wa}., {Map} {d}, {yyyy}", "tue., march 3, 1998"},
+  };
+  for (const auto& [pattern, text] : expected) {
+    CAPTURE(pattern);
+    CHECK(format_date(d, pattern) == text);
+    // Each of these is one the task writes.
+    CHECK(std::find(date_formats().begin(), date_formats().end(), pattern) != date_formats().end());
+  }
   CHECK(iso_date(d) == "1998-03-03");
-  CHECK(format_date(d, 9, Casing::kTitle) == "The 3rd of March, 1998");
-  CHECK(format_date(d, 0, Casing::kUpper) == "TUESDAY, 3 MARCH 1998");
-  CHECK(format_date(d, 2, Casing::kUpper) == "3/3/98");
+  CHECK(format_date(d, "the {dth} of {Month}, {yyyy}", Casing::kTitle) == "The 3rd of March, 1998");
+  CHECK(format_date(d, "{W}, the {dth} of {Month} {yyyy}", Casing::kTitle) == "Tuesday, the 3rd of March 1998");
+  CHECK(format_date(d, "{W}, {d} {Month} {yyyy}", Casing::kUpper) == "TUESDAY, 3 MARCH 1998");
+  CHECK(format_date(d, "{m}/{d}/{yy}", Casing::kUpper) == "3/3/98");
+  // AP style shortens only some months, September to four letters.
+  CHECK(format_date(1990y / 9 / 5, "{Map} {d}, {yyyy}", Casing::kTitle) == "Sept. 5, 1990");
+  CHECK(format_date(1990y / 7 / 5, "{Map} {d}, {yyyy}") == "july 5, 1990");
+  CHECK(format_date(1990y / 8 / 5, "{Map} {d}, {yyyy}") == "aug. 5, 1990");
+}
+
+TEST_CASE("data: dates cover one- and two-digit days with and without a comma, with any weekday prefix") {
+  // The forms a model trained on the first generator got wrong ("july 1 1952" -> 1952-07-11):
+  // every day style, month style and year style, with and without the comma before the year.
+  const std::vector<std::string>& formats = date_formats();
+  const auto has = [&](const std::string& p) { return std::find(formats.begin(), formats.end(), p) != formats.end(); };
+  for (const std::string d : {"{d}", "{dd}", "{dth}"}) {
+    for (const std::string m : {"{Month}", "{Mon}", "{Mon}.", "{Map}"}) {
+      for (const std::string y : {"{yyyy}", "{yy}", "'{yy}"}) {
+        for (const std::string sep : {" ", ", "}) {
+          CHECK(has(d + " " + m + sep + y));
+          CHECK(has(m + " " + d + sep + y));
+          CHECK(has("{W} " + d + " " + m + sep + y));
+          CHECK(has("{Wa}, " + m + " " + d + sep + y));
+        }
+      }
+    }
+  }
+  CHECK(has("{W} {d} {Month} {yyyy}"));   // wednesday 2 january 1985
+  CHECK(has("{W}, the {dth} of {Month} {yyyy}"));
+  CHECK_FALSE(has("{W} {m}/{d}/{yy}"));   // no weekday before numbers
+  CHECK_FALSE(has("{d}/{m}/{yyyy}"));     // day-first slashes would read as month-first ones
+  // No pattern twice.
+  std::set<std::string> distinct(formats.begin(), formats.end());
+  CHECK(distinct.size() == formats.size());
+  MESSAGE("dates: " << formats.size() << " patterns");
 }
 
 TEST_CASE("data: dates use the real weekday, month-first slashes, day-first dots") {
-  CHECK(format_date(2000y / 1 / 1, 0) == "saturday, 1 january 2000");
-  CHECK(format_date(1969y / 7 / 20, 15) == "sunday, july 20, 1969");
-  CHECK(format_date(2049y / 12 / 31, 7) == "fri, dec 31, 2049");
-  CHECK(format_date(2024y / 2 / 29, 12) == "thursday february 29 2024");
-  CHECK(format_date(2007y / 11 / 21, 2) == "11/21/07");     // m/d/yy
-  CHECK(format_date(2007y / 11 / 21, 10) == "11/21/2007");  // mm/dd/yyyy
-  CHECK(format_date(2007y / 11 / 21, 11) == "21.11.07");    // d.m.yy
-  CHECK(format_date(2007y / 11 / 21, 3) == "21.11.2007");   // dd.mm.yyyy
+  CHECK(format_date(2000y / 1 / 1, "{W}, {d} {Month} {yyyy}") == "saturday, 1 january 2000");
+  CHECK(format_date(1969y / 7 / 20, "{W}, {Month} {d}, {yyyy}") == "sunday, july 20, 1969");
+  CHECK(format_date(2049y / 12 / 31, "{Wa}, {Mon} {d}, {yyyy}") == "fri, dec 31, 2049");
+  CHECK(format_date(2024y / 2 / 29, "{W} {Month} {d} {yyyy}") == "thursday february 29 2024");
+  CHECK(format_date(2007y / 11 / 21, "{m}/{d}/{yy}") == "11/21/07");
+  CHECK(format_date(2007y / 11 / 21, "{mm}/{dd}/{yyyy}") == "11/21/2007");
+  CHECK(format_date(2007y / 11 / 21, "{d}.{m}.{yy}") == "21.11.07");
+  CHECK(format_date(2007y / 11 / 21, "{dd}.{mm}.{yyyy}") == "21.11.2007");
+  CHECK(format_date(2007y / 1 / 2, "{yyyy}/{m}/{d}") == "2007/1/2");
   // Two-digit years: 50-99 are 19xx, 00-49 are 20xx.
-  CHECK(format_date(1950y / 1 / 1, 2) == "1/1/50");
-  CHECK(format_date(2049y / 12 / 31, 5) == "31 dec 49");
-  CHECK(format_date(2000y / 6 / 5, 11) == "5.6.00");
+  CHECK(format_date(1950y / 1 / 1, "{m}/{d}/{yy}") == "1/1/50");
+  CHECK(format_date(2049y / 12 / 31, "{d} {Mon} {yy}") == "31 dec 49");
+  CHECK(format_date(2000y / 6 / 5, "{d}.{m}.{yy}") == "5.6.00");
   // Ordinals.
   for (auto [day, text] : std::vector<std::pair<unsigned, std::string>>{{1, "1st"},
                                                                         {2, "2nd"},
@@ -367,14 +402,17 @@ TEST_CASE("data: dates use the real weekday, month-first slashes, day-first dots
                                                                         {22, "22nd"},
                                                                         {23, "23rd"},
                                                                         {31, "31st"}}) {
-    CHECK(format_date(std::chrono::year_month_day{2001y / 1 / day}, 14) == "january " + text + ", 2001");
+    CHECK(format_date(std::chrono::year_month_day{2001y / 1 / day}, "{Month} {dth}, {yyyy}") ==
+          "january " + text + ", 2001");
   }
-  CHECK(error_of<ValueError>([] { (void)format_date(1949y / 12 / 31, 0); }) ==
+  CHECK(error_of<ValueError>([] { (void)format_date(1949y / 12 / 31, "{d}"); }) ==
         "format_date: date must be a valid day in 1950..2049; got 1949-12-31");
-  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 29, 0); }) ==
+  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 29, "{d}"); }) ==
         "format_date: date must be a valid day in 1950..2049; got 2001-02-29");
-  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 28, 17); }) ==
-        "format_date: format must be in [0, 17); got 17");
+  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 28, "{day}"); }) ==
+        "format_date: unknown field; got {day}");
+  CHECK(error_of<ValueError>([] { (void)format_date(2001y / 2 / 28, "{d} {Mon"); }) ==
+        "format_date: a field must end with '}'; got '{d} {Mon'");
 }
 
 TEST_CASE("data: dates task: sizes, unique sources, every source means its target") {
@@ -384,8 +422,10 @@ TEST_CASE("data: dates task: sizes, unique sources, every source means its targe
   CHECK(d.valid.size() == kDatesValid);
   CHECK(d.test.size() == kDatesTest);
   check_disjoint(d);
-  // Each source of the test split is its target's date in one of the formats.
-  for (const Example& e : d.test) {
+  // Each of the first 300 test sources is its target's date in one of the patterns, in lower
+  // case once lowered (every pattern tried: about 1,400 each).
+  for (std::size_t i = 0; i < 300; ++i) {
+    const Example& e = d.test[i];
     const int y = std::stoi(e.target.substr(0, 4));
     const unsigned m = static_cast<unsigned>(std::stoi(e.target.substr(5, 2)));
     const unsigned day = static_cast<unsigned>(std::stoi(e.target.substr(8, 2)));
@@ -395,10 +435,65 @@ TEST_CASE("data: dates task: sizes, unique sources, every source means its targe
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
     bool found = false;
-    for (std::size_t f = 0; f < date_formats().size() && !found; ++f) found = format_date(date, f) == lower;
+    for (std::size_t f = 0; f < date_formats().size() && !found; ++f) found = format_date(date, date_formats()[f]) == lower;
     if (!found) FAIL(e.source << " -> " << e.target);
   }
   CHECK(make_task("dates", 1234).test == d.test);
+}
+
+TEST_CASE("data: dates task draws every family, weekdays, and all three casings") {
+  const Dataset& d = task("dates");
+  std::size_t slashes = 0, dots = 0, iso = 0, dashes = 0, ordinal_of = 0, weekday = 0, title = 0, upper = 0,
+              no_comma_one_digit = 0;
+  for (const Example& e : d.train) {
+    const std::string& s = e.source;
+    slashes += s.find('/') != std::string::npos;
+    dots += s.find('.') != std::string::npos && s.find_first_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string::npos;
+    iso += s.size() == 10 && s[4] == '-' && s[7] == '-';
+    dashes += s.find("-") != std::string::npos && s.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos;
+    ordinal_of += s.find(" of ") != std::string::npos || s.find(" OF ") != std::string::npos;
+    const std::string lower = [&] {
+      std::string l = s;
+      for (char& c : l) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      return l;
+    }();
+    for (const char* w : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) {
+      if (lower.starts_with(w)) {
+        ++weekday;
+        break;
+      }
+    }
+    title += s.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos &&
+             s.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos;
+    upper += s.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos &&
+             s.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos;
+    // "july 1 1952": a month name, a one-digit day, a space, a four-digit year.
+    for (const std::string_view m : {"january ", "february ", "march ", "april ", "may ", "june ", "july ", "august ",
+                                     "september ", "october ", "november ", "december "}) {
+      const std::size_t at = lower.find(m);
+      if (at == std::string::npos) continue;
+      const std::string rest = lower.substr(at + m.size());
+      no_comma_one_digit += rest.size() == 6 && rest[0] >= '1' && rest[0] <= '9' && rest[1] == ' ';
+    }
+  }
+  const auto share = [&](std::size_t n) { return static_cast<double>(n) / static_cast<double>(d.train.size()); };
+  MESSAGE("dates train: slashes " << share(slashes) << ", dots " << share(dots) << ", iso " << share(iso) << ", dashes "
+                                  << share(dashes) << ", 'of' " << share(ordinal_of) << ", weekday " << share(weekday)
+                                  << ", title " << share(title) << ", upper " << share(upper) << ", 'july 1 1952' "
+                                  << no_comma_one_digit);
+  // Expected shares from dates.h's weights, with room for sampling noise on 40,000 draws: slashes
+  // 0.25 * 6/12, dots 0.25 * 4/12, iso 0.25 * 2/12, dashes 0.05, "of" 0.2, weekday 0.7 * 0.5,
+  // title 0.25 and upper 0.15 of the 75% with words; "july 1 1952" about 0.25 * 1/72 * 9/30 *
+  // 40,000 = 42, plus the AP months written in full.
+  CHECK(share(slashes) > 0.10);
+  CHECK(share(dots) > 0.06);
+  CHECK(share(iso) > 0.02);
+  CHECK(share(dashes) > 0.03);
+  CHECK(share(ordinal_of) > 0.17);
+  CHECK(share(weekday) > 0.3);
+  CHECK(share(title) > 0.16);
+  CHECK(share(upper) > 0.09);
+  CHECK(no_comma_one_digit > 30);
 }
 
 // ---- reverse and copy ----------------------------------------------------------------------------

@@ -76,11 +76,12 @@ TEST_CASE("tasks: the built-in table lists zh-en first, then the others with the
   CHECK(find_task("scan") == find_task("scan-simple"));
   CHECK(find_task("scan")->epochs == 40);
   CHECK(find_task("scan-length")->epochs == 40);
-  for (const std::string name : {"zh-en", "dates", "reverse", "copy"}) {
+  CHECK(find_task("dates")->epochs == 8);  // the held-out forms need more than the default
+  for (const std::string name : {"zh-en", "reverse", "copy"}) {
     CAPTURE(name);
     CHECK(find_task(name)->epochs == kDefaultEpochs);
-    CHECK_FALSE(find_task(name)->description.empty());
   }
+  for (const TaskInfo* t : tasks()) CHECK_FALSE(t->description.empty());
   CHECK_FALSE(find_task("zh-en")->char_level);
   CHECK(find_task("dates")->char_level);
   CHECK_FALSE(find_task("scan")->char_level);
