@@ -29,7 +29,7 @@ int train_command(cli::Args& args) {
   const auto batch_size = args.get_int("batch", 64, "sentences per batch", 1, 65536);
   auto flags = train::CommonFlags::declare(
       args, {.steps = 0, .min_steps = 0, .epochs = 0, .lr = 1e-3, .warmup = 200, .final_lr_fraction = 0.05, .seed = 1,
-             .steps_help = "training steps (0: from --epochs, else the task's epochs (6; SCAN 40), at least 500)"});
+             .steps_help = "training steps (0: from --epochs, else the task's recipe (tasks below), at least 500)"});
   const double smoothing = args.get_double("label-smoothing", 0.1, "label smoothing");
   const auto plot_layer = args.get_int("plot-layer", -1, "decoder layer whose cross-attention is drawn (-1: last)", -1);
   const auto plot_head = args.get_int("plot-head", -1, "head drawn (-1: average over heads)", -1);
