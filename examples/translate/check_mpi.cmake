@@ -1,6 +1,6 @@
 # translate train under mpirun -np 2 (MPIEXEC: the launcher and its flags, "|"-separated): it
-# must finish, print one score record (rank 0's), write exactly one checkpoint, and that
-# checkpoint must load in a plain one-process eval.
+# must finish, print one score record (rank 0's), write exactly one checkpoint (and its metrics
+# log), and that checkpoint must load in a plain one-process eval.
 string(REPLACE "|" ";" launcher "${MPIEXEC}")
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
@@ -18,9 +18,11 @@ list(LENGTH records n)
 if(NOT n EQUAL 1)
   message(FATAL_ERROR "expected one score record (rank 0's), got ${n}")
 endif()
+# Rank 0 alone writes: the checkpoint and its metrics log beside it (train/metrics_log.h).
 file(GLOB written RELATIVE ${OUT} ${OUT}/*)
-if(NOT written STREQUAL "model.safetensors")
-  message(FATAL_ERROR "expected the one checkpoint model.safetensors, found: ${written}")
+list(SORT written)
+if(NOT written STREQUAL "model.metrics.jsonl;model.safetensors")
+  message(FATAL_ERROR "expected the one checkpoint model.safetensors and its model.metrics.jsonl, found: ${written}")
 endif()
 execute_process(COMMAND ${TRANSLATE} eval --load ${OUT}/model.safetensors --task copy --threads 1
                 RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
