@@ -132,11 +132,11 @@ LoopResult Loop::run(const std::function<StepLoss()>& step) {
   m.metrics = MetricsLog(root() ? f.metrics_path() : "", resumed ? pos.step : -1);
   std::vector<std::pair<std::string, std::string>>& table = m.table;
   table = options;
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& entry : std::vector<std::pair<std::string, std::string>>{
            {"steps", number_text(total)}, {"lr", number_text(f.lr)}, {"warmup", number_text(f.warmup)},
            {"decay", decay_name(f.decay)}, {"final-lr", number_text(f.final_lr_fraction)}, {"clip", number_text(f.clip)},
            {"seed", number_text(f.seed)}, {"threads", number_text(f.threads)}})
-    if (std::none_of(table.begin(), table.end(), [&](const auto& e) { return e.first == name; })) table.emplace_back(name, value);
+    if (std::none_of(table.begin(), table.end(), [&](const auto& e) { return e.first == entry.first; })) table.push_back(entry);
 
   const std::int64_t log_every = std::max<std::int64_t>(1, total / 50);
   const bool evaluating = f.wants_evaluation();  // something reads the evaluations: plots, a report, a log

@@ -192,7 +192,9 @@ void RunOptions::record(io::Metadata& metadata) const {
 }
 
 void RunOptions::restore(const SavedRun& saved, const cli::Args& args) {
-  for (const auto& [flag, v] : options_) {
+  for (const auto& option : options_) {
+    const std::string& flag = option.first;  // a reference, not a structured binding: lambdas capture it (clang 14)
+    const auto& v = option.second;
     const std::string key = "option." + flag;
     const std::string& text = saved.text(key);
     std::visit(
