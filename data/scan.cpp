@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <string>
 
 #include <focus/data/example_set.h>
 #include <focus/tensor/error.h>
@@ -166,11 +168,18 @@ std::size_t count_actions(const std::string& actions) {
 
 }  // namespace
 
-Dataset make_scan(ScanSplit split, std::uint64_t seed) {
+Dataset make_scan(ScanSplit split, std::uint64_t seed, std::int64_t length_cutoff) {
+  if (split == ScanSplit::kRandom && length_cutoff != static_cast<std::int64_t>(kScanMaxTrainActions)) {
+    throw ValueError("make_scan: the length cutoff applies to the length split only; got N=" +
+                     std::to_string(length_cutoff) + " with the random split");
+  }
   Generator gen(seed);
   std::vector<Example> examples;
+  std::size_t shortest = SIZE_MAX, longest = 0;
   for (std::string& command : scan_commands()) {
     std::string actions = scan_actions(command);
+    shortest = std::min(shortest, count_actions(actions));
+    longest = std::max(longest, count_actions(actions));
     examples.push_back({std::move(command), std::move(actions)});
   }
   std::vector<Example> test, rest;
@@ -180,7 +189,14 @@ Dataset make_scan(ScanSplit split, std::uint64_t seed) {
     test.assign(examples.begin(), examples.begin() + static_cast<std::ptrdiff_t>(n_test));
     rest.assign(examples.begin() + static_cast<std::ptrdiff_t>(n_test), examples.end());
   } else {
-    for (Example& e : examples) (count_actions(e.target) <= kScanMaxTrainActions ? rest : test).push_back(std::move(e));
+    // The bounds come from the grammar (1 and 48 actions), so the rule stays true if it changes.
+    const auto lo = static_cast<std::int64_t>(shortest), hi = static_cast<std::int64_t>(longest);
+    if (length_cutoff < lo || length_cutoff >= hi) {
+      throw ValueError("make_scan: length cutoff must leave both splits non-empty (" + std::to_string(lo) +
+                       " <= N < " + std::to_string(hi) + "); got N=" + std::to_string(length_cutoff));
+    }
+    const auto cutoff = static_cast<std::size_t>(length_cutoff);
+    for (Example& e : examples) (count_actions(e.target) <= cutoff ? rest : test).push_back(std::move(e));
     shuffle(rest, gen);
     shuffle(test, gen);
   }

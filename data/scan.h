@@ -13,6 +13,7 @@
 // I_RUN, I_JUMP, I_TURN_LEFT, I_TURN_RIGHT. There are 20,910 commands.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,11 +31,22 @@ namespace focus::data {
 
 // The splits of the paper, test sizes exact; valid is carved out of the paper's train set.
 //   kRandom: a seeded 80/20 split, 16,728 train+valid / 4,182 test.
-//   kLength: train+valid on action sequences of at most 22 actions (16,990), test on the
-//   3,920 longer ones (24 to 48 actions), shuffled with the seed.
+//   kLength: train+valid on action sequences of at most length_cutoff actions, test on the longer
+//   ones, each shuffled with the seed. The paper's cutoff, 22 (the default), gives 16,990 / 3,920
+//   (test 24 to 48 actions: no output has 23); Csordas et al. 2021 re-cut at 24 to 40. Sizes
+//   (train / valid / test) by cutoff:
+//     22: 16,141 /   849 / 3,920    24: 16,460 /   866 / 3,584    26: 17,372 /   914 / 2,624
+//     28: 18,223 /   959 / 1,728    30: 18,771 /   987 / 1,152    32: 19,196 / 1,010 /   704
+//     36: 19,500 / 1,026 /   384    40: 19,743 / 1,039 /   128 (test: the 48-action outputs only)
 // valid holds 5% of train+valid, drawn with the seed.
 enum class ScanSplit { kRandom, kLength };
+// The number of commands, and the paper's length cutoff (make_scan's default).
 inline constexpr std::size_t kScanCommands = 20'910, kScanMaxTrainActions = 22;
-[[nodiscard]] Dataset make_scan(ScanSplit split, std::uint64_t seed);
+// The split asked for, the same for the same seed (and cutoff). Throws ValueError "make_scan:
+// length cutoff must leave both splits non-empty (1 <= N < 48); got N=60" for a cutoff below the
+// shortest output or at or above the longest, and "make_scan: the length cutoff applies to the
+// length split only; got N=26 with the random split" for kRandom with another cutoff than 22.
+[[nodiscard]] Dataset make_scan(ScanSplit split, std::uint64_t seed,
+                                std::int64_t length_cutoff = static_cast<std::int64_t>(kScanMaxTrainActions));
 
 }  // namespace focus::data

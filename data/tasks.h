@@ -7,14 +7,16 @@
 //   zh-en        a Chinese-to-English corpus from a small bilingual grammar (zh_en.h). Words.
 //   dates        dates written in many human formats -> ISO 8601 (dates.h). Characters.
 //   scan-simple  SCAN (Lake & Baroni 2018), random 80/20 split (scan.h), alias "scan". Words.
-//   scan-length  SCAN, trained on action sequences of at most 22 actions, tested on longer ones.
+//   scan-length  SCAN, trained on action sequences of at most 22 actions, tested on longer ones;
+//                the only task that takes an option, the cutoff (TaskOptions::length_cutoff).
 //   reverse      10 random digits -> the same digits reversed (digits.cpp). Characters.
 //   copy         10 random digits -> the same digits. Characters.
 // Adding a task: a file with its generator, and one line in that table (or, from a program or a
 // test, one register_task call). Every generator dedupes by source and keeps the splits
 // disjoint, so no test source is ever trained on. Sizes (train / valid / test): zh-en 16,000 / 500
 // / 1,000; dates 40,000 / 1,000 / 2,000; scan-simple 15,892 / 836 / 4,182; scan-length 16,141 /
-// 849 / 3,920; reverse and copy 20,000 / 1,000 / 1,000.
+// 849 / 3,920 at the default cutoff (22; scan.h lists the sizes at 24 to 40); reverse and copy
+// 20,000 / 1,000 / 1,000.
 #pragma once
 
 #include <cstddef>
@@ -50,12 +52,23 @@ struct Dataset {
 // How a file of pairs is written (see parse_examples).
 enum class ExampleFormat { kTsv, kScan };
 
+// What a program may ask of a task besides its seed (translate's --length-cutoff). An option
+// left empty means the task's default; a task accepts only the options its TaskInfo says it takes.
+struct TaskOptions {
+  // scan-length: train+valid on outputs of at most this many actions, test on longer (default 22).
+  std::optional<std::int64_t> length_cutoff = std::nullopt;
+};
+
 // One task. char_level and epochs are its recipe, the training defaults that come with the
 // task; make_task copies them (and the name) into the Dataset the generator returns.
+// A task that takes options gives generator_with_options (and says which options it takes);
+// register_task then fills in generator as that with default options, so generator is always set.
 struct TaskInfo {
   std::string name;                                           // what --task takes
   std::vector<std::string> aliases = {};                      // other names --task takes ("scan")
   std::function<Dataset(std::uint64_t seed)> generator = {};  // the same data for the same seed
+  std::function<Dataset(std::uint64_t seed, const TaskOptions& options)> generator_with_options = {};
+  bool takes_length_cutoff = false;                           // TaskOptions::length_cutoff (scan-length)
   bool char_level = false;                                    // see Dataset::char_level
   std::int64_t epochs = kDefaultEpochs;                       // see Dataset::epochs
   std::string description = {};                               // one line, for --help and the docs
@@ -65,8 +78,9 @@ struct TaskInfo {
 
 // Adds a task after the built-in ones. Throws ValueError "register_task: a task with that name
 // already exists; got 'x'" when the name or an alias is already a name or an alias (its own
-// included), "register_task: <rule>; got ..." for an empty name, no generator, epochs < 1, or a
-// second task claiming the same recipe_for_files. Safe to call from several threads.
+// included), "register_task: <rule>; got ..." for an empty name, no generator (of either kind),
+// both kinds, an option taken without generator_with_options, epochs < 1, or a second task
+// claiming the same recipe_for_files. Safe to call from several threads.
 void register_task(TaskInfo task);
 
 // The task called name (or with that alias). Throws ValueError "make_task: unknown task; got 'x'
@@ -84,9 +98,13 @@ void register_task(TaskInfo task);
 // The names make_task accepts, without aliases, in registration order (the default, "zh-en", first).
 [[nodiscard]] std::vector<std::string> task_names();
 
-// find_task(name)'s data: its generator's Dataset with the task's name, char_level and epochs.
-// The same for the same seed on every platform (focus::Generator only).
-[[nodiscard]] Dataset make_task(const std::string& name, std::uint64_t seed);
+// find_task(name)'s data: its generator's Dataset with the task's name, char_level and epochs
+// (the name stays the task's whatever the options; a caller that varies them records them).
+// The same for the same seed and options on every platform (focus::Generator only). Throws
+// ValueError "make_task: --length-cutoff applies to scan-length only; got task 'dates'" for an
+// option the task does not take (the list names every task that takes it), and passes on the
+// generator's error for a value it refuses (make_scan's for a cutoff outside 1 <= N < 48).
+[[nodiscard]] Dataset make_task(const std::string& name, std::uint64_t seed, const TaskOptions& options = {});
 
 // The task whose recipe files of this format take: SCAN's "IN: ... OUT: ..." files take
 // scan-simple's (40 epochs, words). nullptr for TSV: no task's recipe, the generic defaults

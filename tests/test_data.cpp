@@ -1,10 +1,11 @@
-// Data: the task generators (SCAN counts, splits and interpretations checked by hand against Lake &
-// Baroni 2018; the zh-en grammar's reorderings, 的, measure words, 吗 and negation; dates with
+// Data: the task generators (SCAN counts, splits, length cutoffs and interpretations checked by hand
+// against Lake & Baroni 2018; the zh-en grammar's reorderings, 的, measure words, 吗 and negation; dates with
 // weekdays and two-digit years; reverse and copy), their determinism and disjoint splits, and the
 // reader of TSV / SCAN files with every error it reports (seed corpus in tests/corpus/data).
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,60 @@ TEST_CASE("data: SCAN length split trains on at most 22 actions: 16,990 / 3,920"
   std::size_t shortest_test = 100;
   for (const Example& e : d.test) shortest_test = std::min(shortest_test, count_words(e.target));
   CHECK(shortest_test == 24);
+}
+
+TEST_CASE("data: SCAN length split at cutoff 26 trains on at most 26 actions, tests on 27 to 48: 18,286 / 2,624") {
+  const Dataset d = make_scan(ScanSplit::kLength, 1234, 26);
+  CHECK(d.name == "scan-length");
+  CHECK(d.train.size() == 17'372);
+  CHECK(d.valid.size() == 18'286 / 20);
+  CHECK(d.test.size() == 2'624);
+  CHECK(d.train.size() + d.valid.size() + d.test.size() == kScanCommands);
+  check_disjoint(d);
+  std::size_t longest_train = 0, shortest_test = 100;
+  for (const auto* split : {&d.train, &d.valid}) {
+    for (const Example& e : *split) longest_train = std::max(longest_train, count_words(e.target));
+  }
+  for (const Example& e : d.test) shortest_test = std::min(shortest_test, count_words(e.target));
+  CHECK(longest_train == 26);
+  CHECK(shortest_test == 27);
+  for (const Example& e : d.test) CHECK(e.target == scan_actions(e.source));
+}
+
+TEST_CASE("data: SCAN length split sizes follow the cutoff; the default is the paper's 22") {
+  // train+valid and test by cutoff, counted apart from make_scan by enumerating the grammar's
+  // output lengths (python, 20,910 commands); 23 equals 22 because no output has 23 actions.
+  const std::vector<std::array<std::size_t, 3>> sizes = {{1, 6, 20'904},      {22, 16'990, 3'920}, {23, 16'990, 3'920},
+                                                         {24, 17'326, 3'584}, {28, 19'182, 1'728}, {30, 19'758, 1'152},
+                                                         {32, 20'206, 704},   {36, 20'526, 384},   {40, 20'782, 128},
+                                                         {47, 20'782, 128}};
+  for (const std::array<std::size_t, 3>& row : sizes) {
+    CAPTURE(row[0]);
+    const Dataset d = make_scan(ScanSplit::kLength, 7, static_cast<std::int64_t>(row[0]));
+    CHECK(d.train.size() + d.valid.size() == row[1]);
+    CHECK(d.valid.size() == row[1] / 20);
+    CHECK(d.test.size() == row[2]);
+  }
+  const Dataset paper = make_scan(ScanSplit::kLength, 1234, 22);
+  CHECK(make_scan(ScanSplit::kLength, 1234).train == paper.train);
+  CHECK(make_scan(ScanSplit::kLength, 1234).test == paper.test);
+  CHECK(task("scan-length").valid == paper.valid);
+}
+
+TEST_CASE("data: SCAN length cutoff must leave train and test non-empty") {
+  const auto cut = [](std::int64_t n) {
+    return error_of<ValueError>([n] { (void)make_scan(ScanSplit::kLength, 1, n); });
+  };
+  CHECK(cut(60) == "make_scan: length cutoff must leave both splits non-empty (1 <= N < 48); got N=60");
+  CHECK(cut(48) == "make_scan: length cutoff must leave both splits non-empty (1 <= N < 48); got N=48");
+  CHECK(cut(0) == "make_scan: length cutoff must leave both splits non-empty (1 <= N < 48); got N=0");
+  CHECK(cut(-3) == "make_scan: length cutoff must leave both splits non-empty (1 <= N < 48); got N=-3");
+  CHECK(cut(1).empty());
+  CHECK(cut(47).empty());
+  // The random split has no cutoff to move.
+  CHECK(error_of<ValueError>([] { (void)make_scan(ScanSplit::kRandom, 1, 26); }) ==
+        "make_scan: the length cutoff applies to the length split only; got N=26 with the random split");
+  CHECK(make_scan(ScanSplit::kRandom, 1, 22).test == make_scan(ScanSplit::kRandom, 1).test);
 }
 
 // ---- zh-en ---------------------------------------------------------------------------------------

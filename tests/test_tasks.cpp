@@ -1,6 +1,7 @@
 // The task registry (data/tasks.h): the built-in table, a toy task registered from this file the
-// way a program would add one, the errors for names used twice, the --help text, recipes for
-// file sets (SCAN's files take scan's 40 epochs), and README.md's task table against the registry.
+// way a program would add one, the errors for names used twice, task options (scan-length's
+// cutoff), the --help text, recipes for file sets (SCAN's files take scan's 40 epochs), and
+// README.md's task table against the registry.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <focus/data/example_set.h>
+#include <focus/data/scan.h>
 #include <focus/data/tasks.h>
 #include <focus/tensor/error.h>
 #include <focus/tensor/random.h>
@@ -117,6 +119,37 @@ TEST_CASE("tasks: a task registered from a test is made, listed, in --help and i
   CHECK(value_error([] { (void)find_task(""); }).starts_with("make_task: unknown task; got '' (known: zh-en, "));
 }
 
+TEST_CASE("tasks: scan-length takes a length cutoff through TaskOptions; other tasks refuse one") {
+  register_toy_once();
+  for (const TaskInfo* t : tasks()) {
+    CAPTURE(t->name);
+    CHECK(t->takes_length_cutoff == (t->name == "scan-length"));
+    CHECK(static_cast<bool>(t->generator));  // filled in from generator_with_options for scan-length
+  }
+  const Dataset d = make_task("scan-length", 5, {.length_cutoff = 26});
+  CHECK(d.name == "scan-length");  // the name stays the task's; the caller records the cutoff
+  CHECK(d.epochs == 40);
+  CHECK_FALSE(d.char_level);
+  CHECK(d.train.size() + d.valid.size() == 18'286);
+  CHECK(d.test.size() == 2'624);
+  CHECK(d.test == make_scan(ScanSplit::kLength, 5, 26).test);
+  // No option, an empty one, 22, and the plain generator all give the paper's split.
+  const Dataset paper = make_scan(ScanSplit::kLength, 5);
+  CHECK(make_task("scan-length", 5).train == paper.train);
+  CHECK(make_task("scan-length", 5, {.length_cutoff = std::nullopt}).test == paper.test);
+  CHECK(make_task("scan-length", 5, {.length_cutoff = 22}).valid == paper.valid);
+  CHECK(find_task("scan-length")->generator(5).test == paper.test);
+  // A cutoff the generator refuses, and a task that takes none (by name or alias).
+  CHECK(value_error([] { (void)make_task("scan-length", 5, {.length_cutoff = 60}); }) ==
+        "make_scan: length cutoff must leave both splits non-empty (1 <= N < 48); got N=60");
+  CHECK(value_error([] { (void)make_task("dates", 5, {.length_cutoff = 26}); }) ==
+        "make_task: --length-cutoff applies to scan-length only; got task 'dates'");
+  CHECK(value_error([] { (void)make_task("scan", 5, {.length_cutoff = 22}); }) ==
+        "make_task: --length-cutoff applies to scan-length only; got task 'scan'");
+  CHECK(value_error([] { (void)make_task(kToy, 5, {.length_cutoff = 26}); }) ==
+        "make_task: --length-cutoff applies to scan-length only; got task 'toy-upper'");
+}
+
 TEST_CASE("tasks: register_task refuses a name or alias used twice, and incomplete entries") {
   register_toy_once();
   const auto error = [](TaskInfo t) { return value_error([&] { register_task(std::move(t)); }); };
@@ -136,6 +169,11 @@ TEST_CASE("tasks: register_task refuses a name or alias used twice, and incomple
   CHECK(error({.name = "", .generator = gen}) == "register_task: a task needs a name; got ''");
   CHECK(error({.name = "new", .aliases = {""}, .generator = gen}) == "register_task: an alias must not be empty; got 'new'");
   CHECK(error({.name = "new"}) == "register_task: a task needs a generator; got 'new'");
+  const auto gen_with_options = [](std::uint64_t, const TaskOptions&) { return Dataset{}; };
+  CHECK(error({.name = "new", .generator = gen, .generator_with_options = gen_with_options}) ==
+        "register_task: a task has generator or generator_with_options, not both; got 'new'");
+  CHECK(error({.name = "new", .generator = gen, .takes_length_cutoff = true}) ==
+        "register_task: a task that takes options needs generator_with_options; got 'new'");
   CHECK(error({.name = "new", .generator = gen, .epochs = 0}) ==
         "register_task: epochs must be at least 1; got 0 for 'new'");
   CHECK(error({.name = "new", .generator = gen, .recipe_for_files = ExampleFormat::kScan}) ==
