@@ -1,7 +1,8 @@
 // Scaled dot-product attention on two paths with one contract. Composed: differentiable ops
-// (matmul, masked_fill, softmax, dropout, matmul), exact by construction. Shapes:
-//   q [.., Tq, d] @ k^T [.., d, Tk] -> scores [.., Tq, Tk] -> weights -> @ v [.., Tk, dv]
-// Fused: one node around tensor/attention_kernel.h, which never forms the scores (linear memory).
+// (matmul, add the bias, masked_fill, softmax, dropout, matmul), exact by construction. Shapes:
+//   q [.., Tq, d] @ k^T [.., d, Tk] (+ bias) -> scores [.., Tq, Tk] -> weights -> @ v [.., Tk, dv]
+// Fused: one node around tensor/attention_kernel.h, which never forms the scores (linear memory),
+// with the bias as a 4th input when it requires grad.
 #include <focus/autograd/ops_attention.h>
 
 #include <focus/autograd/function.h>
@@ -120,40 +121,61 @@ Tensor expand_batch(const Tensor& t, const Shape& batch) {
   return kernel::broadcast_to(t, kernel::with_rows(batch, t.size(-2), t.size(-1)));
 }
 
-// The gradients of the composed path written with differentiable ops, recomputed from q, k, v:
-// what the fused node's backward runs under create_graph, so it can be differentiated again.
-//   P = softmax(S), S = scale q k^T (masked);  dv = P^T g,  dS = P * (g v^T - rowsum(g v^T * P)),
-//   dq = scale dS k,  dk = scale dS^T q  (each summed back to its input's shape)
-Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& g, const AttentionMask& mask,
-                        double scale) {
+// The gradients of the composed path written with differentiable ops, recomputed from q, k, v
+// (and the bias): what the fused node's backward runs under create_graph, so it can be
+// differentiated again.
+//   P = softmax(S), S = scale q k^T + bias (masked);  dv = P^T g,  dS = P * (g v^T - rowsum(g v^T * P)),
+//   dq = scale dS k,  dk = scale dS^T q,  dbias = dS  (each summed back to its input's shape)
+// The bias's gradient comes 4th, only when bias_grad (the node has the bias as an input).
+Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias, bool bias_grad,
+                        const Tensor& g, const AttentionMask& mask, double scale) {
   Tensor scores = matmul(q, k.mT()) * scale;
+  if (bias.defined()) scores = scores + bias;
   const Tensor keep = attention_keep_mask(mask, q.size(-2), k.size(-2), scores.dim());
   if (keep.defined())
     scores = masked_fill(scores, kernel::unary(kernel::UnaryOp::LogicalNot, keep), -std::numeric_limits<double>::infinity());
   const Tensor p = softmax(scores, -1);
   const Tensor dp = matmul(g, v.mT());
   const Tensor ds = p * (dp - sum(dp * p, {-1}, true));
-  return {sum_to(matmul(ds, k) * scale, q.shape()), sum_to(matmul(ds.mT(), q) * scale, k.shape()),
-          sum_to(matmul(p.mT(), g), v.shape())};
+  Grads grads = {sum_to(matmul(ds, k) * scale, q.shape()), sum_to(matmul(ds.mT(), q) * scale, k.shape()),
+                 sum_to(matmul(p.mT(), g), v.shape())};
+  if (bias_grad) grads.push_back(sum_to(ds, bias.shape()));
+  return grads;
 }
 
-// One node: the blockwise kernel forward; backward saves q, k, v, the output and lse [.., Tq],
-// and for short key sequences the weights (the kernel keeps them only when Tk fits one block).
+// One node: the blockwise kernel forward; backward saves q, k, v, the bias, the output and lse
+// [.., Tq], and for short key sequences the weights (the kernel keeps them only when Tk fits one
+// block). `flash` carries the mask; the bias (mask.bias) is handed to the kernel here.
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
-                       const kernel::FlashMask& flash, const Shape& batch, double scale) {
-  const bool grad = needs_grad(q, k, v);
+                       kernel::FlashMask flash, const Shape& batch, double scale) {
+  const Tensor& bias = mask.bias;
+  const Shape scores = kernel::with_rows(batch, q.size(-2), k.size(-2));
+  if (bias.defined()) flash.bias = kernel::broadcast_to(bias, scores);
+  const bool bias_grad = needs_grad(bias);
+  const bool grad = needs_grad(q, k, v) || bias_grad;
   kernel::FlashForward f = kernel::flash_attention_forward(expand_batch(q, batch), expand_batch(k, batch),
                                                            expand_batch(v, batch), flash, scale, grad);
   if (!grad) return f.out;
-  return record(kOp, f.out, {q, k, v},
-                [qs = save(q), ks = save(k), vs = save(v), out = save_output(f.out), lse = f.lse, weights = f.weights,
-                 mask, flash, batch, scale](const Tensor& g) -> Grads {
-                  const Tensor &q = qs.get(kOp), &k = ks.get(kOp), &v = vs.get(kOp);
-                  if (GradMode::is_enabled()) return composed_backward(q, k, v, g, mask, scale);
-                  const kernel::FlashGrads gr =
-                      kernel::flash_attention_backward(expand_batch(q, batch), expand_batch(k, batch),
-                                                       expand_batch(v, batch), out.get(kOp), lse, weights, g, flash, scale);
-                  return {sum_to(gr.dq, q.shape()), sum_to(gr.dk, k.shape()), sum_to(gr.dv, v.shape())};
+  std::vector<Tensor> inputs = {q, k, v};
+  if (bias_grad) inputs.push_back(bias);
+  // The closure keeps the bias once, as a saved tensor (an in-place edit of it is caught); the
+  // mask and the kernel's view of it are rebuilt from that in backward.
+  AttentionMask rest = mask;
+  rest.bias = Tensor();
+  flash.bias = Tensor();
+  return record(kOp, f.out, inputs,
+                [qs = save(q), ks = save(k), vs = save(v), bs = save(bias), out = save_output(f.out), lse = f.lse,
+                 weights = f.weights, rest, flash, batch, scores, scale, bias_grad](const Tensor& g) -> Grads {
+                  const Tensor &q = qs.get(kOp), &k = ks.get(kOp), &v = vs.get(kOp), &bias = bs.get(kOp);
+                  if (GradMode::is_enabled()) return composed_backward(q, k, v, bias, bias_grad, g, rest, scale);
+                  kernel::FlashMask with_bias = flash;
+                  if (bias.defined()) with_bias.bias = kernel::broadcast_to(bias, scores);
+                  const kernel::FlashGrads gr = kernel::flash_attention_backward(
+                      expand_batch(q, batch), expand_batch(k, batch), expand_batch(v, batch), out.get(kOp), lse, weights,
+                      g, with_bias, scale, bias_grad);
+                  Grads grads = {sum_to(gr.dq, q.shape()), sum_to(gr.dk, k.shape()), sum_to(gr.dv, v.shape())};
+                  if (bias_grad) grads.push_back(sum_to(gr.dbias, bias.shape()));
+                  return grads;
                 });
 }
 
@@ -179,14 +201,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const double scale = options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(d));
 
   if (mask.bias.defined()) check_same_dtype("scaled_dot_product_attention (bias)", q, mask.bias);
-  // The fused kernel takes no additive bias yet (adding it per tile in its forward and backward is
-  // later work), so a bias runs composed: exact, but it forms the [.., Tq, Tk] scores.
-  const bool needs_composed = weights != nullptr || options.dropout_p > 0 || mask.bias.defined();
+  // The weights and dropout on them need the [.., Tq, Tk] weights, which the kernel never forms.
+  // A bias does not: the kernel adds it tile by tile (bench/attention_bias_bench.cpp measured
+  // that against the composed path, docs/attention_kernel.md).
+  const bool needs_composed = weights != nullptr || options.dropout_p > 0;
   if (options.path == AttentionPath::Fused && needs_composed)
-    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout or bias; " +
+    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout; " +
                      "got weights " + (weights ? "requested" : "not requested") +
-                     ", dropout_p=" + number_text(options.dropout_p) +
-                     ", bias=" + (mask.bias.defined() ? to_string(mask.bias.shape()) : std::string("none")));
+                     ", dropout_p=" + number_text(options.dropout_p));
   Shape batch;
   if (options.path == AttentionPath::Composed || needs_composed || tq == 0 || tk == 0 || d == 0 ||
       v.size(-1) == 0 || !fused_batch(q, k, v, batch))
@@ -199,13 +221,15 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     check_dtype("scaled_dot_product_attention (key_lengths)", mask.key_lengths, kInt64);
     flash.key_lengths = mask.key_lengths;
   }
+  // The scores' shape is q's and k's batch with [Tq, Tk]; a mask or bias that does not fit it
+  // takes the composed path, which names the shapes in its error.
+  const Shape q_batch(std::vector<std::int64_t>(q.shape().begin(), q.shape().end() - 2));
+  const Shape k_batch(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2));
+  const Shape scores = kernel::with_rows(broadcast_shapes(op, q_batch, k_batch), tq, tk);
+  if (mask.bias.defined() && !broadcasts_to(mask.bias.shape(), scores))
+    return composed_attention(q, k, v, mask, options, scale, weights);
   if (mask.attn_mask.defined()) {
     check_dtype("scaled_dot_product_attention (attn_mask)", mask.attn_mask, kBool);
-    // The scores' shape is q's and k's batch with [Tq, Tk]; a mask that does not fit it takes the
-    // composed path, which names the shapes in its error.
-    const Shape q_batch(std::vector<std::int64_t>(q.shape().begin(), q.shape().end() - 2));
-    const Shape k_batch(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2));
-    const Shape scores = kernel::with_rows(broadcast_shapes(op, q_batch, k_batch), tq, tk);
     if (!broadcasts_to(mask.attn_mask.shape(), scores)) return composed_attention(q, k, v, mask, options, scale, weights);
     flash.keep = kernel::broadcast_to(mask.attn_mask, kernel::with_rows(batch, tq, tk));
   }

@@ -19,7 +19,9 @@ struct AttentionMask {
                            // query block that continues a cached prefix is masked correctly
   Tensor key_lengths;   // int64 [B]: keys at positions >= key_lengths[b] are padding
   Tensor bias;          // q's dtype, broadcast to [..., Tq, Tk] (e.g. [H, Tq, Tk]); added to the
-                        // scaled scores before the mask; differentiable. Runs the composed path.
+                        // scaled scores before the mask; differentiable. The fused kernel adds it
+                        // tile by tile (its gradient is then one [.., Tq, Tk] buffer, summed to
+                        // the bias's shape, made only when the bias requires grad).
   std::int64_t window = 0;  // sliding window W (local attention), 0 = none. With p = i + (Tk - Tq)
                             // query i's position among the keys (as is_causal aligns it), query i
                             // may attend keys j with p - W <= j <= p when causal (the W keys before
@@ -34,8 +36,8 @@ struct AttentionMask {
 // tensor/attention_kernel.h, whose memory is linear in T (it never forms the [.., Tq, Tk] weights).
 // Composed: matmul, masked_fill, softmax, dropout, matmul, each a node of the graph.
 enum class AttentionPath {
-  Auto,      // fused, unless the weights, dropout_p > 0 or a bias are asked for (then composed)
-  Fused,     // throws ValueError when the weights, dropout or a bias are asked for
+  Auto,      // fused, unless the weights or dropout_p > 0 are asked for (then composed)
+  Fused,     // throws ValueError when the weights or dropout are asked for
   Composed,  // always composed (tests compare the two paths with it)
 };
 
@@ -50,7 +52,7 @@ struct AttentionOptions {
 // With key_lengths, q's first dim is the batch B. If weights is given it receives the
 // attention weights [..., Tq, Tk] (before dropout), and the composed path runs.
 // A query row that may attend no key gives NaN, on either path (softmax of all -inf).
-// The fused path saves q, k, v, the output and one log-sum-exp per query row for backward; its
+// The fused path saves q, k, v (and a bias), the output and one log-sum-exp per query row; its
 // backward under create_graph is written with differentiable ops instead (it then forms the
 // [.., Tq, Tk] weights, as the composed path does), so second derivatives work on both paths.
 // Sizes the kernel does not take (an empty dim, v or k of higher rank than q) run composed.

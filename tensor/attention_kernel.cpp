@@ -82,7 +82,7 @@ const T* slice_of(const Operand& o, std::int64_t s) {
   return static_cast<const T*>(o.t.storage()->data()) + o.offsets[s];
 }
 
-// The mask as the tile loops read it, per batch slice. In key coordinates query i sits at
+// The mask and the bias as the tile loops read them, per batch slice. In key coordinates query i sits at
 // p = i + shift; causal hides keys after p, a window hides keys before p - window (and, when not
 // causal, after p + window), key lengths hide keys from key_end on. The first three give each
 // query tile a range of keys and each key block a range of query rows; only tiles inside both are
@@ -95,6 +95,9 @@ struct MaskReader {
   const bool* keep = nullptr;           // bool mask base, or null
   std::vector<std::int64_t> keep_offsets;
   std::int64_t keep_rs = 0, keep_cs = 0;
+  const void* bias = nullptr;           // the bias's storage (the element type), or null
+  std::vector<std::int64_t> bias_offsets;
+  std::int64_t bias_rs = 0, bias_cs = 0;
 
   // Keys [key_begin_for(i0), key_end_for(s, i1)) hold every key that some query row in [i0, i1)
   // of slice s may attend.
@@ -118,12 +121,26 @@ struct MaskReader {
     return window > 0 ? std::clamp<std::int64_t>(j1 - shift + window, 0, tq) : tq;
   }
 
-  // Sets tile scores S[r, c] (row i0 + r, key j0 + c) to -inf where the causal rule, the window
-  // or the bool mask hides them; key lengths are handled by the callers' key ranges.
+  // Turns the tile S = scale Q K^T (row i0 + r, key j0 + c at S[r * ld + c]) into the scores the
+  // softmax reads: adds the bias, then sets -inf where the causal rule, the window or the bool
+  // mask hides a key, as the composed path's masked_fill does after its addition (so a hidden key
+  // stays hidden whatever its bias). Key lengths are handled by the callers' key ranges.
   template <class T>
   void apply(T* S, std::int64_t ld, std::int64_t s, std::int64_t i0, std::int64_t rows, std::int64_t j0,
              std::int64_t cols) const {
     constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+    if (bias) {
+      const T* base = static_cast<const T*>(bias) + bias_offsets[s];
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const T* b = base + (i0 + r) * bias_rs + j0 * bias_cs;
+        T* row = S + r * ld;
+        if (bias_cs == 1) {  // the usual layout: a plain loop the compiler vectorises
+          for (std::int64_t c = 0; c < cols; ++c) row[c] += b[c];
+        } else {
+          for (std::int64_t c = 0; c < cols; ++c) row[c] += b[c * bias_cs];
+        }
+      }
+    }
     const std::int64_t p0 = i0 + shift;  // key position of the tile's first row
     if (causal && j0 + cols - 1 > p0) {
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -176,6 +193,13 @@ MaskReader mask_reader(const FlashMask& mask, const Shape& batch, std::int64_t t
     m.keep_rs = mask.keep.strides()[r - 2];
     m.keep_cs = mask.keep.strides()[r - 1];
   }
+  if (mask.bias.defined()) {
+    m.bias = mask.bias.storage()->data();  // read elementwise like keep: stride 0 where it broadcasts
+    m.bias_offsets = slice_offsets(mask.bias);
+    const int r = mask.bias.dim();
+    m.bias_rs = mask.bias.strides()[r - 2];
+    m.bias_cs = mask.bias.strides()[r - 1];
+  }
   return m;
 }
 
@@ -183,6 +207,18 @@ Shape batch_of(const Tensor& t) {
   Shape b;
   for (int d = 0; d < t.dim() - 2; ++d) b.push_back(t.shape()[d]);
   return b;
+}
+
+// The loops read the bias's storage as q's element type with the scores' shape, so anything else
+// would read wrong memory: the caller (ops_attention.cpp) broadcasts it; this only guards.
+void check_bias(const char* op, const FlashMask& mask, const Tensor& q, const Shape& scores) {
+  if (!mask.bias.defined()) return;
+  if (mask.bias.dtype() != q.dtype())
+    throw DTypeError(std::string(op) + ": the bias must have q's dtype; got bias=" + std::string(dtype_name(mask.bias.dtype())) +
+                     ", q=" + std::string(dtype_name(q.dtype())));
+  if (!(mask.bias.shape() == scores))
+    throw ShapeError(std::string(op) + ": the bias must be a view of the scores' shape [batch.., Tq, Tk]; got bias=" +
+                     to_string(mask.bias.shape()) + ", scores=" + to_string(scores));
 }
 
 
@@ -286,7 +322,7 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
       std::fill(O + i0 * dv, O + (i0 + rows) * dv, T(0));
       for (std::int64_t j0 = key_begin; j0 < key_end; j0 += kKeys) {
         const std::int64_t cols = std::min(kKeys, key_end - j0);
-        // S = scale Q_i K_j^T  [rows, cols]
+        // S = scale Q_i K_j^T + bias  [rows, cols], hidden keys -inf
         gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), S.data(), kKeys);
         mask.apply(S.data(), kKeys, s, i0, rows, j0, cols);
         for (std::int64_t r = 0; r < rows; ++r) {
@@ -309,7 +345,8 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
         // acc_i += P V_j  [rows, dv]
         gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
       }
-      if (W) {  // one key block (tk <= kKeys, from key 0), so its P over l is the weights; hidden keys weigh 0
+      if (W) {  // one key block (tk <= kKeys, from key 0), so its P over l is the weights (bias
+                // included); hidden keys weigh 0
         for (std::int64_t r = 0; r < rows; ++r) {
           T* w = W + (i0 + r) * tk;
           std::fill(w, w + tk, T(0));
@@ -335,14 +372,16 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
 }
 
 // ---- backward -----------------------------------------------------------------------------------
-// P_ij = exp(s_ij - lse_i) rebuilds the weights tile by tile. With D_i = rowsum(dO_i * O_i):
+// P_ij = exp(s_ij - lse_i) rebuilds the weights tile by tile (s with the bias). With
+// D_i = rowsum(dO_i * O_i):
 //   dV_j += P^T dO_i,  dP = dO_i V_j^T,  dS = P * (dP - D_i),
-//   dQ_i += scale dS K_j,  dK_j += scale dS^T Q_i.
-// Key blocks are the outer loop so dK_j and dV_j are finished one block at a time.
+//   dQ_i += scale dS K_j,  dK_j += scale dS^T Q_i,  dBias_ij = dS (when asked: dbias not null).
+// Key blocks are the outer loop so dK_j and dV_j are finished one block at a time. Each (slice,
+// tile) is visited once, so dBias's tiles are written, not accumulated.
 template <class T>
 void backward_slices(const Operand& q, const Operand& k, const Operand& v, const T* out, const T* lse,
                      const T* weights, const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out,
-                     std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk, std::int64_t dh,
+                     T* dbias, std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk, std::int64_t dh,
                      std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> P(kRows * kKeys), dS(kRows * kKeys), D(tq);
@@ -353,6 +392,7 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
     T* dQ = dq + s * tq * dh;
     T* dK = dk + s * tk * dh;
     T* dV = dv_out + s * tk * dv;
+    T* dB = dbias ? dbias + s * tq * tk : nullptr;
 
     bool dead_row = false;  // a row with no visible key (lse -inf): it adds nothing to dq and dk
     for (std::int64_t i = 0; i < tq; ++i) {
@@ -395,6 +435,11 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
           T* ds = dS.data() + r * kKeys;
           softmax_grad_row(ds, Pt + r * ldp, cols, D[i0 + r]);
         }
+        // dBias_ij = dS  [rows, cols]: the bias enters the scores with factor 1
+        if (dB) {
+          for (std::int64_t r = 0; r < rows; ++r)
+            std::copy(dS.data() + r * kKeys, dS.data() + r * kKeys + cols, dB + (i0 + r) * tk + j0);
+        }
         // dQ_i += scale dS K_j  [rows, dh];  dK_j += scale dS^T Q_i  [cols, dh]
         gemm(false, false, rows, dh, cols, scale, dS.data(), kKeys, K + j0 * k.ld, k.ld, T(1), dQ + i0 * dh, dh);
         gemm(true, false, cols, dh, rows, scale, dS.data(), kKeys, Q + i0 * q.ld, q.ld, T(1), dK + j0 * dh, dh);
@@ -420,6 +465,7 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
                                      double scale, bool keep_weights) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
+  check_bias("flash_attention_forward", mask, q, with_rows(batch, tq, tk));
   const Operand Q = operand(q), K = operand(k), V = operand(v);
   const MaskReader m = mask_reader(mask, batch, tq, tk);
   FlashForward f;
@@ -441,9 +487,10 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
 
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                     const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
-                                    double scale) {
+                                    double scale, bool want_dbias) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
+  check_bias("flash_attention_backward", mask, q, with_rows(batch, tq, tk));
   const Operand Q = operand(q), K = operand(k), V = operand(v), dO = operand(dout);
   const Tensor O = contiguous(out), L = contiguous(lse), W = weights.defined() ? contiguous(weights) : weights;
   const MaskReader m = mask_reader(mask, batch, tq, tk);
@@ -451,12 +498,14 @@ FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tens
   g.dq = zeros(with_rows(batch, tq, dh), q.dtype());
   g.dk = zeros(with_rows(batch, tk, dh), q.dtype());
   g.dv = zeros(with_rows(batch, tk, dv), q.dtype());
+  if (want_dbias) g.dbias = zeros(with_rows(batch, tq, tk), q.dtype());
   dispatch_floating("scaled_dot_product_attention_backward", q.dtype(), [&]<class T>() {
     const T* kept = weights.defined() ? W.data_ptr<T>() : nullptr;
+    T* dbias = want_dbias ? g.dbias.data_ptr<T>() : nullptr;
     const double flops = 10.0 * double(tq) * keys_per_row(mask, tk) * double(dh);
     for_slices(numel_of(batch), flops, [&](std::int64_t begin, std::int64_t end) {
       backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), kept, dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
-                         g.dv.data_ptr<T>(), begin, end, tq, tk, dh, dv, static_cast<T>(scale));
+                         g.dv.data_ptr<T>(), dbias, begin, end, tq, tk, dh, dv, static_cast<T>(scale));
     });
   });
   return g;

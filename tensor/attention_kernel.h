@@ -1,7 +1,8 @@
 // Fused, blockwise scaled-dot-product attention in the manner of FlashAttention: the forward
 // walks key blocks with a running max and sum per query row and keeps only the output and each
 // row's log-sum-exp; the backward recomputes the scores block by block from them. Nothing of size
-// Tq x Tk is ever allocated, so memory grows linearly in T. Blocks go through BLAS GEMMs.
+// Tq x Tk is allocated (except the bias's gradient, when asked for), so memory grows linearly in
+// T. Blocks go through BLAS GEMMs.
 // docs/attention_kernel.md explains the algorithm; autograd/ops_attention.cpp is the only caller.
 #pragma once
 
@@ -13,7 +14,8 @@ namespace focus::kernel {
 //   q [batch.., Tq, Dh], k [batch.., Tk, Dh], v [batch.., Tk, Dv], one batch shape for all three
 //   (broadcast views with stride 0 are fine; B = batch[0], H = the rest, often [B, H]).
 //   Tq, Tk, Dh, Dv >= 1. float32 or float64, one dtype for all.
-//   scores[i, j] = scale * q_i . k_j;  weights = softmax over the keys that query i may attend.
+//   scores[i, j] = scale * q_i . k_j (+ bias[i, j]);  weights = softmax over the keys that query i
+//   may attend.
 
 // Which keys each query may attend, without a [Tq, Tk] tensor: AttentionMask's features
 // (autograd/ops_attention.h), checked by the caller (window >= 0 among them).
@@ -23,6 +25,8 @@ struct FlashMask {
   Tensor keep;             // bool, [batch.., Tq, Tk] (a broadcast view): true = may attend; undefined = all
   std::int64_t window = 0;  // > 0: with p = i + (Tk - Tq), query i sees keys j >= p - window only,
                             // and (when not causal) j <= p + window; key blocks outside are skipped
+  Tensor bias{};  // q's dtype, [batch.., Tq, Tk] (a broadcast view, any strides): added to the
+                  // scaled scores of each tile before the mask hides any (ALiBi, T5); undefined = none
 };
 
 struct FlashForward {
@@ -43,6 +47,10 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
 struct FlashGrads {
   Tensor dq, dk, dv;  // [batch.., Tq, Dh], [batch.., Tk, Dh], [batch.., Tk, Dv], contiguous: the
                       // caller sums them over the dims where an input was broadcast
+  Tensor dbias;       // [batch.., Tq, Tk], contiguous, only when asked for (want_dbias): the gradient
+                      // of the scores dS (before scale), 0 where keys are hidden or tiles skipped;
+                      // the caller sums it to the bias's shape. Tq x Tk per slice: the one
+                      // quadratic buffer, made only for a bias that needs its gradient.
 };
 
 // Gradients of out given dout [batch.., Tq, Dv], from q, k, v, out, lse and (when defined) the
@@ -50,9 +58,10 @@ struct FlashGrads {
 // A row that attends no key gets dq = 0 and adds nothing to dk, but makes its slice's dv NaN:
 // what the composed path gives (its NaN weights reach dv = P^T dO; masked_fill's gradient stops
 // them on the way to the scores).
+// With a bias the scores are recomputed with it (the kept weights already hold it).
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                     const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
-                                    double scale);
+                                    double scale, bool want_dbias = false);
 
 // batch followed by [rows, cols]: the shape of a tensor with one [rows, cols] matrix per slice.
 Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols);

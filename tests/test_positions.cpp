@@ -423,17 +423,17 @@ TEST_CASE("positions: attention bias gradcheck (q, k, v and the bias), and a zer
              "zero bias vs fused");
 }
 
-TEST_CASE("positions: a bias runs composed; Fused refuses it; bad shapes and dtypes are named") {
+TEST_CASE("positions: a bias runs fused; bad shapes and dtypes are named") {
   const Tensor q = leaf({1, 2, 3, 4}, 22), k = leaf({1, 2, 5, 4}, 23), v = leaf({1, 2, 5, 4}, 24);
   AttentionMask m;
   m.bias = zeros({2, 3, 5}, kFloat64);
-  CHECK(scaled_dot_product_attention(q, k, v, m).grad_fn()->name() == "matmul");
+  CHECK(scaled_dot_product_attention(q, k, v, m).grad_fn()->name() == "scaled_dot_product_attention");
   CHECK(scaled_dot_product_attention(q, k, v).grad_fn()->name() == "scaled_dot_product_attention");
-  AttentionOptions fused;
+  AttentionOptions fused, composed;
   fused.path = AttentionPath::Fused;
-  CHECK_ERROR(ValueError, scaled_dot_product_attention(q, k, v, m, fused),
-              "scaled_dot_product_attention: the fused path returns no weights and applies no dropout or bias",
-              "bias=[2, 3, 5]");
+  composed.path = AttentionPath::Composed;
+  check_same(scaled_dot_product_attention(q, k, v, m, fused), scaled_dot_product_attention(q, k, v, m, composed), 1e-12,
+             "Fused with a bias vs composed");
   m.bias = zeros({2, 3, 4}, kFloat64);
   CHECK_ERROR(ShapeError, scaled_dot_product_attention(q, k, v, m),
               "scaled_dot_product_attention: the bias must broadcast to the scores [.., Tq, Tk]; got bias=[2, 3, 4], "
