@@ -46,4 +46,8 @@ Tensor alibi_bias(const Tensor& slopes, std::int64_t tq, std::int64_t tk, std::i
   return slopes.reshape({slopes.size(0), 1, 1}) * tensor(dist, {tq, tk}).to(slopes.dtype());
 }
 
+ALiBiPositions::ALiBiPositions(std::int64_t nhead, DType dtype) : Positions("ALiBiPositions") {
+  slopes_ = register_buffer("slopes", alibi_slopes(nhead, dtype), false);
+}
+
 }  // namespace focus::nn

@@ -4,7 +4,7 @@
 // Functions only: the slopes are fixed, and the bias goes to attention as AttentionMask::bias.
 #pragma once
 
-#include <focus/tensor/tensor.h>
+#include <focus/nn/positions.h>
 
 namespace focus::nn {
 
@@ -24,5 +24,20 @@ namespace focus::nn {
 // Throws ValueError for a negative size or offset, ShapeError for slopes that are not [H].
 [[nodiscard]] Tensor alibi_bias(const Tensor& slopes, std::int64_t tq, std::int64_t tk, std::int64_t q_offset = 0,
                                 std::int64_t k_offset = 0);
+
+// The "alibi" scheme of positions.h: the bias above with alibi_slopes(nhead), a buffer that is
+// not saved (the slopes are fixed by the head count).
+class ALiBiPositions : public Positions {
+ public:
+  explicit ALiBiPositions(std::int64_t nhead, DType dtype = kFloat32);
+  Tensor bias(std::int64_t tq, std::int64_t tk, std::int64_t q_offset, std::int64_t k_offset) const override {
+    return alibi_bias(slopes_, tq, tk, q_offset, k_offset);
+  }
+  bool inside_attention() const override { return true; }
+  std::string extra_repr() const override { return "nhead=" + std::to_string(slopes_.size(0)); }
+
+ private:
+  Tensor slopes_;
+};
 
 }  // namespace focus::nn

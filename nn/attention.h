@@ -4,14 +4,19 @@
 // Dense. [B, T, in_features] -> [B, T, units].
 // MultiHeadAttention: d_model split into num_heads heads of d_model / num_heads, separate
 // q_proj, k_proj, v_proj, out_proj; self- or cross-attention, padding and causal masks, per-head
-// weights on request, and a key/value cache for decoding one token at a time.
+// weights on request, and a key/value cache for decoding one token at a time. As a block's
+// self-attention it also takes a position scheme (positions.h: rotation of q and k, or a score
+// bias) and an AttentionSpec: full, local:W (a sliding window) or linformer:K (low rank).
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include <focus/autograd/ops_attention.h>
 #include <focus/nn/linear.h>
+#include <focus/nn/linformer.h>
 #include <focus/nn/module.h>
+#include <focus/nn/positions.h>
 
 namespace focus::nn {
 
@@ -28,10 +33,27 @@ class SelfAttention : public Module {
   std::int64_t in_features_, units_;
 };
 
-// Keys and values already computed for a decoder's earlier positions: [B, H, T_cached, Dh].
+// Keys and values already computed for a decoder's earlier positions: [B, H, T_cached, Dh], the
+// keys already turned by their position when the scheme rotates. Local attention keeps only the
+// last W positions: start is the absolute position of the first one kept.
 struct KVCache {
   Tensor k, v;
-  std::int64_t length() const { return k.defined() ? k.size(2) : 0; }
+  std::int64_t start = 0;
+  std::int64_t length() const { return k.defined() ? k.size(2) : 0; }  // positions held
+  std::int64_t end() const { return start + length(); }                 // the next position
+};
+
+// Which keys a self-attention reads. Written "full", "local:W" (each query sees the W keys before
+// it and itself, and in an encoder also the W after it; time and memory linear in T) or
+// "linformer:K" (keys and values projected along the sequence to K rows: non-causal only).
+struct AttentionSpec {
+  enum class Kind { Full, Local, Linformer };
+  Kind kind = Kind::Full;
+  std::int64_t size = 0;  // W or K
+  // Throws ValueError "attention: expected full, local:W or linformer:K with W, K >= 1; got 'local:0'".
+  static AttentionSpec parse(const std::string& text);
+  std::string str() const;
+  bool operator==(const AttentionSpec&) const = default;
 };
 
 class MultiHeadAttention : public Module {
@@ -53,6 +75,13 @@ class MultiHeadAttention : public Module {
   Tensor forward_cached_cross(const Tensor& query, const Tensor& memory, KVCache& cache,
                               const AttentionMask& mask = {}, Tensor* weights = nullptr) const;
 
+  // For self-attention in a block: the scheme that rotates q and k or biases the scores (shared:
+  // the stack registers it once), and the keys read. Linformer registers "linformer" (E, F
+  // [K, max_len]) and refuses causal masks and cached decoding.
+  void set_positions(std::shared_ptr<const Positions> positions) { positions_ = std::move(positions); }
+  void set_attention(const AttentionSpec& spec, std::int64_t max_len);
+  const AttentionSpec& attention() const { return spec_; }
+
   std::string extra_repr() const override;
   std::int64_t num_heads() const { return num_heads_; }
   std::int64_t head_dim() const { return head_dim_; }
@@ -63,14 +92,20 @@ class MultiHeadAttention : public Module {
   mutable Tensor last_attention_weights;
 
   std::shared_ptr<Linear> q_proj, k_proj, v_proj, out_proj;
+  std::shared_ptr<LinformerProjection> linformer;  // null unless linformer:K
 
  private:
   Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
   Tensor merge_heads(const Tensor& x) const;  // [B, H, T, Dh] -> [B, T, D]
-  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask, Tensor* weights) const;
+  // q [B, H, Tq, Dh] at positions q_pos.., k and v [B, H, Tk, Dh] at k_pos.. (q and k turned
+  // already): adds the scheme's bias and the window to mask, then attention and out_proj.
+  Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, AttentionMask mask, std::int64_t q_pos,
+                std::int64_t k_pos, Tensor* weights) const;
 
   std::int64_t d_model_, num_heads_, head_dim_;
   double dropout_;
+  std::shared_ptr<const Positions> positions_;
+  AttentionSpec spec_;
 };
 
 }  // namespace focus::nn

@@ -22,56 +22,65 @@ void check_config(const GPTConfig& c) {
 
 // ---- block ---------------------------------------------------------------------------------------
 
-GPTBlock::GPTBlock(const GPTConfig& c) : Module("GPTBlock"), config_(c) {
-  ln_1 = register_module("ln_1", std::make_shared<LayerNorm>(Shape{c.d_model}, 1e-5, true, c.dtype));
-  attn = register_module("attn", std::make_shared<MultiHeadAttention>(c.d_model, c.n_head, c.dropout, true, c.dtype));
-  ln_2 = register_module("ln_2", std::make_shared<LayerNorm>(Shape{c.d_model}, 1e-5, true, c.dtype));
-  fc1 = register_module("fc1", std::make_shared<Linear>(c.d_model, 4 * c.d_model, true, c.dtype));
-  fc2 = register_module("fc2", std::make_shared<Linear>(4 * c.d_model, c.d_model, true, c.dtype));
-  dropout = register_module("dropout", std::make_shared<Dropout>(c.dropout));
+TransformerOptions GPTConfig::block_options() const {
+  TransformerOptions o;
+  o.d_model = d_model;
+  o.nhead = n_head;
+  o.dim_feedforward = 4 * d_model;
+  o.dropout = dropout;
+  o.activation_dropout = 0.0;  // GPT-2 drops out after linear2, not inside the MLP
+  o.activation = Activation::GELU;
+  o.norm_first = norm_first;
+  o.dtype = dtype;
+  o.norm = norm;
+  o.positions = positions;
+  o.attention = attention;
+  o.max_len = block_size;
+  return o;
 }
 
-Tensor GPTBlock::mlp(const Tensor& x) const { return dropout->forward(fc2->forward(gelu(fc1->forward(x)))); }
+GPTBlock::GPTBlock(const GPTConfig& c, std::shared_ptr<Positions> positions)
+    : TransformerBlock("GPTBlock", c.block_options(), false, std::move(positions)) {}
 
 Tensor GPTBlock::forward(const Tensor& x) const {
-  return with_module_path([&] {
-    AttentionMask causal;
-    causal.is_causal = true;
-    const Tensor h = ln_1->forward(x);
-    const Tensor y = x + dropout->forward(attn->forward(h, h, h, causal));
-    return y + mlp(ln_2->forward(y));
-  });
+  AttentionMask causal;
+  causal.is_causal = true;
+  return TransformerBlock::forward(x, causal);
 }
 
-Tensor GPTBlock::forward_cached(const Tensor& x, KVCache& cache) const {
-  return with_module_path([&] {
-    const Tensor y = x + dropout->forward(attn->forward_cached_self(ln_1->forward(x), cache));
-    return y + mlp(ln_2->forward(y));
-  });
-}
-
-std::string GPTBlock::extra_repr() const {
-  return "d_model=" + std::to_string(config_.d_model) + ", n_head=" + std::to_string(config_.n_head);
-}
+Tensor GPTBlock::forward_cached(const Tensor& x, KVCache& cache) const { return TransformerBlock::forward_cached(x, cache); }
 
 // ---- model ---------------------------------------------------------------------------------------
 
 GPT::GPT(const GPTConfig& c) : Module("GPT"), config_(c) {
   check_config(c);
+  const TransformerOptions o = c.block_options();
+  o.validate();
+  if (c.attention.kind == AttentionSpec::Kind::Linformer)
+    throw ValueError("GPT: linformer mixes later positions into every summary, so a causal model cannot use it; got "
+                     "attention=" + c.attention.str());
   tok_embed = register_module("tok_embed", std::make_shared<Embedding>(c.vocab_size, c.d_model, -1, c.dtype));
-  pos_embed = register_module("pos_embed", std::make_shared<LearnedPositionalEncoding>(c.block_size, c.d_model, c.dtype));
+  positions = register_module("positions", make_positions(c.positions, {c.d_model, c.n_head, c.block_size, true, c.dtype}));
   dropout = register_module("dropout", std::make_shared<Dropout>(c.dropout));
   blocks = register_module("blocks", std::make_shared<ModuleList<GPTBlock>>());
-  for (std::int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(std::make_shared<GPTBlock>(c));
-  ln_f = register_module("ln_f", std::make_shared<LayerNorm>(Shape{c.d_model}, 1e-5, true, c.dtype));
+  for (std::int64_t i = 0; i < c.n_layer; ++i) blocks->push_back(std::make_shared<GPTBlock>(c, positions));
+  ln_f = register_module("ln_f", make_norm(c.norm, {c.d_model, 1e-5, c.dtype}));
   head = register_module("head", std::make_shared<Linear>(c.d_model, c.vocab_size, true, c.dtype));
   // Small weights keep every residual branch near zero at the start, so the stack begins close
-  // to the identity and trains at a high learning rate; LayerNorm keeps its ones and zeros.
+  // to the identity and trains at a high learning rate; the norms keep their ones and zeros.
   for (auto& [name, p] : named_parameters()) {
-    if (name.find("ln_") != std::string::npos) continue;
+    if (name.find("norm") != std::string::npos || name.starts_with("ln_f")) continue;
     if (p.dim() > 1) init::normal_(p, 0.0, 0.02);
     else init::zeros_(p);
   }
+}
+
+void GPT::upgrade_state_dict(StateDict& dict, const std::string& prefix) const {
+  const std::string old_name = prefix + "pos_embed.weight";
+  if (!dict.contains(old_name) || dict.contains(prefix + "positions.weight")) return;
+  StateDict out;
+  for (const auto& [name, t] : dict) out.emplace(name == old_name ? prefix + "positions.weight" : name, t);
+  dict = std::move(out);
 }
 
 Tensor GPT::embed(const Tensor& ids, std::int64_t offset) const {
@@ -79,7 +88,7 @@ Tensor GPT::embed(const Tensor& ids, std::int64_t offset) const {
   if (offset + ids.size(1) > config_.block_size)
     throw ValueError("GPT: positions must stay below block_size=" + std::to_string(config_.block_size) + "; got " +
                      std::to_string(offset + ids.size(1)) + " positions");
-  return dropout->forward(pos_embed->forward(tok_embed->forward(ids), offset));
+  return dropout->forward(positions->embed(tok_embed->forward(ids), offset));
 }
 
 Tensor GPT::forward(const Tensor& ids) const {
@@ -131,6 +140,9 @@ std::string GPT::extra_repr() const {
   std::ostringstream os;
   os << "vocab_size=" << config_.vocab_size << ", block_size=" << config_.block_size << ", d_model=" << config_.d_model
      << ", n_head=" << config_.n_head << ", n_layer=" << config_.n_layer << ", dropout=" << config_.dropout;
+  if (config_.norm != "layer") os << ", norm=" << config_.norm;
+  if (config_.positions != "learned") os << ", positions=" << config_.positions;
+  if (config_.attention.kind != AttentionSpec::Kind::Full) os << ", attention=" << config_.attention.str();
   return os.str();
 }
 

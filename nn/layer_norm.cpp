@@ -9,7 +9,7 @@
 namespace focus::nn {
 
 LayerNorm::LayerNorm(const Shape& normalized_shape, double eps, bool affine, DType dtype)
-    : Module("LayerNorm"), normalized_shape_(normalized_shape), eps_(eps) {
+    : Norm("LayerNorm"), normalized_shape_(normalized_shape), eps_(eps) {
   if (normalized_shape.empty()) throw ValueError("LayerNorm: normalized_shape must not be empty");
   // A zero-size shape would normalise over no elements (0 / 0), a negative eps divide by zero.
   if (checked_numel("LayerNorm", normalized_shape) == 0)

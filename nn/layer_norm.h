@@ -2,15 +2,15 @@
 // ones) and shift (bias, zeros), as torch.nn.LayerNorm.
 #pragma once
 
-#include <focus/nn/module.h>
+#include <focus/nn/norm.h>
 
 namespace focus::nn {
 
-class LayerNorm : public Module {
+class LayerNorm : public Norm {
  public:
   LayerNorm(const Shape& normalized_shape, double eps = 1e-5, bool elementwise_affine = true, DType dtype = kFloat32);
   explicit LayerNorm(std::int64_t d_model, double eps = 1e-5) : LayerNorm(Shape{d_model}, eps) {}
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) const override;
   std::string extra_repr() const override;
 
   Tensor weight, bias;  // undefined without elementwise_affine

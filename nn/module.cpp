@@ -123,7 +123,9 @@ std::string name_list(const std::vector<std::string>& v) {
 bool loadable_dtype(DType from, DType to) { return from == to || (is_floating(from) && is_floating(to)); }
 }  // namespace
 
-LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
+LoadResult Module::load_state_dict(const StateDict& given, bool strict) {
+  StateDict dict = given;  // handles, not copies of the data
+  for (const auto& [path, m] : named_modules()) m->upgrade_state_dict(dict, path.empty() ? path : path + ".");
   NamedTensors mine;
   collect_state("", mine);
 

@@ -60,6 +60,8 @@ class Module {
   // key's tensor must be defined (ValueError), have the module tensor's shape (ShapeError), and a
   // dtype of the same kind (DTypeError): floating loads into floating, converted (a float64 file
   // into a float32 model), int64 only into int64, bool only into bool.
+  // Before matching, each module (root first) may rename entries of older files under its own
+  // dotted prefix: upgrade_state_dict below.
   LoadResult load_state_dict(const StateDict& dict, bool strict = true);
 
   // ---- modes and conversions ---------------------------------------------------------------------
@@ -81,6 +83,11 @@ class Module {
   void replace_parameter(const std::string& name, const Tensor& t);
 
  protected:
+  // A layer whose tensor names changed renames an older file's entries here (what PyTorch's
+  // _load_from_state_dict does with its version field): entries named prefix + old name become
+  // prefix + new name. The default renames nothing.
+  virtual void upgrade_state_dict(StateDict& dict, const std::string& prefix) const { (void)dict, (void)prefix; }
+
   // Every forward runs its body through this: return with_module_path([&] { ...; });
   // A focus::Error escaping the body leaves with this module's place in the path: what() reads
   // "decoder.layers.1.linear1: linear: ..." when it reaches the root's forward. Free when nothing

@@ -18,6 +18,9 @@
 #include <focus/nn/relative_position.h>
 #include <focus/nn/rms_norm.h>
 #include <focus/nn/rope.h>
+#include <focus/nn/norm.h>
+#include <focus/nn/positions.h>
+#include <focus/nn/transformer_block.h>
 #include <focus/nn/transformer.h>
 #include <focus/nn/decoding.h>
 #include <focus/nn/sampling.h>

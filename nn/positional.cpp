@@ -22,7 +22,7 @@ Tensor add_positions(const char* op, const Tensor& x, const Tensor& table, std::
 }  // namespace
 
 SinusoidalPositionalEncoding::SinusoidalPositionalEncoding(std::int64_t d_model, std::int64_t max_len, DType dtype)
-    : Module("SinusoidalPositionalEncoding"), d_model_(d_model), max_len_(max_len) {
+    : Positions("SinusoidalPositionalEncoding"), d_model_(d_model), max_len_(max_len) {
   if (d_model <= 0 || max_len <= 0)
     throw ValueError("SinusoidalPositionalEncoding: d_model and max_len must be positive; got d_model=" +
                      std::to_string(d_model) + ", max_len=" + std::to_string(max_len));
@@ -45,7 +45,7 @@ std::string SinusoidalPositionalEncoding::extra_repr() const {
 }
 
 LearnedPositionalEncoding::LearnedPositionalEncoding(std::int64_t max_len, std::int64_t d_model, DType dtype)
-    : Module("LearnedPositionalEncoding"), max_len_(max_len), d_model_(d_model) {
+    : Positions("LearnedPositionalEncoding"), max_len_(max_len), d_model_(d_model) {
   if (d_model <= 0 || max_len <= 0)
     throw ValueError("LearnedPositionalEncoding: d_model and max_len must be positive; got max_len=" +
                      std::to_string(max_len) + ", d_model=" + std::to_string(d_model));

@@ -73,7 +73,7 @@ Tensor relative_position_bias(const Tensor& table, const Tensor& buckets) {
 }
 
 RelativePositionBias::RelativePositionBias(std::int64_t nhead, const RelativeBuckets& buckets, DType dtype)
-    : Module("RelativePositionBias"), nhead_(nhead), buckets_(buckets) {
+    : Positions("RelativePositionBias"), nhead_(nhead), buckets_(buckets) {
   if (nhead <= 0) throw ValueError("RelativePositionBias: nhead must be positive; got nhead=" + std::to_string(nhead));
   check_buckets("RelativePositionBias", buckets);
   weight = register_parameter("weight", normal({buckets.num_buckets, nhead}, 0.0, 0.02, dtype));

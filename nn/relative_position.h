@@ -4,7 +4,7 @@
 // max_distance, beyond which all share the last. The bias goes to attention as AttentionMask::bias.
 #pragma once
 
-#include <focus/nn/module.h>
+#include <focus/nn/positions.h>
 
 namespace focus::nn {
 
@@ -39,11 +39,16 @@ struct RelativeBuckets {
 // The learned table of T5's relative attention bias, "weight" [num_buckets, nhead], initialised
 // N(0, 0.02^2) as focus's other learned position tables. T5 shares one between all layers of a
 // stack: hold one module and pass its bias to every layer.
-class RelativePositionBias : public Module {
+class RelativePositionBias : public Positions {
  public:
   RelativePositionBias(std::int64_t nhead, const RelativeBuckets& buckets = {}, DType dtype = kFloat32);
   // -> [H, Tq, Tk] for the positions as relative_position_buckets takes them.
   Tensor forward(std::int64_t tq, std::int64_t tk, std::int64_t q_offset = 0, std::int64_t k_offset = 0) const;
+  // The "relative" scheme of positions.h: its bias is forward().
+  Tensor bias(std::int64_t tq, std::int64_t tk, std::int64_t q_offset, std::int64_t k_offset) const override {
+    return forward(tq, tk, q_offset, k_offset);
+  }
+  bool inside_attention() const override { return true; }
   std::string extra_repr() const override;
   const RelativeBuckets& buckets() const { return buckets_; }
 

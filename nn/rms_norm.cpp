@@ -34,7 +34,7 @@ Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& we
 }
 
 RMSNorm::RMSNorm(const Shape& normalized_shape, double eps, bool affine, DType dtype)
-    : Module("RMSNorm"), normalized_shape_(normalized_shape), eps_(eps) {
+    : Norm("RMSNorm"), normalized_shape_(normalized_shape), eps_(eps) {
   if (normalized_shape.empty()) throw ValueError("RMSNorm: normalized_shape must not be empty; got []");
   // A zero-size shape would average over no elements (0 / 0).
   if (checked_numel("RMSNorm", normalized_shape) == 0)

@@ -3,7 +3,7 @@
 // and is the norm of LLaMA-style blocks. rms_norm is the function, RMSNorm the module around it.
 #pragma once
 
-#include <focus/nn/module.h>
+#include <focus/nn/norm.h>
 
 namespace focus::nn {
 
@@ -16,11 +16,11 @@ namespace focus::nn {
 [[nodiscard]] Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                               double eps = 1e-6);
 
-class RMSNorm : public Module {
+class RMSNorm : public Norm {
  public:
   RMSNorm(const Shape& normalized_shape, double eps = 1e-6, bool elementwise_affine = true, DType dtype = kFloat32);
   explicit RMSNorm(std::int64_t d_model, double eps = 1e-6) : RMSNorm(Shape{d_model}, eps) {}
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) const override;
   std::string extra_repr() const override;
 
   Tensor weight;  // ones(normalized_shape); undefined without elementwise_affine

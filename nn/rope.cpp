@@ -41,4 +41,21 @@ Tensor apply_rope(const Tensor& x, std::int64_t offset, double base) {
   return cat({x1 * cos_t - x2 * sin_t, x2 * cos_t + x1 * sin_t}, -1);
 }
 
+RotaryPositions::RotaryPositions(std::int64_t d_model, std::int64_t nhead, double base)
+    : Positions("RotaryPositions"), head_dim_(nhead > 0 ? d_model / nhead : 0), base_(base) {
+  if (nhead <= 0 || d_model % nhead != 0)
+    throw ValueError("rope: nhead must be positive and divide d_model; got d_model=" + std::to_string(d_model) +
+                     ", nhead=" + std::to_string(nhead));
+  if (head_dim_ % 2 != 0)
+    throw ValueError("rope: the head dim (d_model / nhead) must be even; got d_model=" + std::to_string(d_model) +
+                     ", nhead=" + std::to_string(nhead) + ", head dim=" + std::to_string(head_dim_));
+  if (!(base > 1)) throw ValueError("rope: base must be > 1; got base=" + std::to_string(base));
+}
+
+std::string RotaryPositions::extra_repr() const {
+  std::ostringstream os;
+  os << "head_dim=" << head_dim_ << ", base=" << base_;
+  return os.str();
+}
+
 }  // namespace focus::nn

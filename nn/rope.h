@@ -4,7 +4,7 @@
 // Layout: GPT-NeoX / LLaMA's "rotate_half": dim i pairs with dim i + Dh/2 (not 2i with 2i + 1).
 #pragma once
 
-#include <focus/tensor/tensor.h>
+#include <focus/nn/positions.h>
 
 namespace focus::nn {
 
@@ -18,5 +18,20 @@ namespace focus::nn {
 // length) rotates a position exactly as the full sequence does. Differentiable in x.
 // Throws ValueError for an odd Dh, offset < 0 or base <= 1.
 [[nodiscard]] Tensor apply_rope(const Tensor& x, std::int64_t offset = 0, double base = 10000.0);
+
+// The "rope" scheme of positions.h: rotates q and k of every self-attention by position.
+// Throws ValueError "rope: the head dim (d_model / nhead) must be even; got d_model=12, nhead=4,
+// head dim=3" for an odd head dim.
+class RotaryPositions : public Positions {
+ public:
+  RotaryPositions(std::int64_t d_model, std::int64_t nhead, double base = 10000.0);
+  Tensor rotate(const Tensor& x, std::int64_t offset) const override { return apply_rope(x, offset, base_); }
+  bool inside_attention() const override { return true; }
+  std::string extra_repr() const override;
+
+ private:
+  std::int64_t head_dim_;
+  double base_;
+};
 
 }  // namespace focus::nn

@@ -133,10 +133,10 @@ TEST_CASE("bad input: Transformer layers reject wrong widths and settings") {
   expect_error([&] { (void)tr.forward(zeros({2, 3, 8}), zeros({2, 3, 7})); }, {"[2, 3, 7]"});
   auto bad = o;
   bad.dim_feedforward = 0;
-  expect_error([&] { nn::TransformerEncoderLayer l(bad); }, {"Transformer: dim_feedforward must be positive"});
+  expect_error([&] { nn::TransformerEncoderLayer l(bad); }, {"TransformerOptions: dim_feedforward must be positive; got dim_feedforward=0"});
   bad = o;
   bad.nhead = 3;
-  expect_error([&] { nn::TransformerEncoderLayer l(bad); }, {"MultiHeadAttention: d_model must be a positive multiple"});
+  expect_error([&] { nn::TransformerEncoderLayer l(bad); }, {"TransformerOptions: nhead must be positive and divide d_model; got d_model=8, nhead=3"});
   expect_error([&] { nn::TransformerEncoder e(o, 0); }, {"TransformerEncoder: num_layers must be >= 1"});
   CHECK(enc.forward(zeros({2, 0, 8})).shape() == Shape{2, 0, 8});
 }

@@ -33,10 +33,10 @@ TEST_CASE("gpt: shapes, parameter names and count") {
   std::vector<std::string> names;
   for (const auto& [name, p] : model.named_parameters()) names.push_back(name);
   CHECK(names.front() == "tok_embed.weight");
-  CHECK(std::find(names.begin(), names.end(), "blocks.1.attn.q_proj.weight") != names.end());
-  CHECK(std::find(names.begin(), names.end(), "blocks.0.fc1.weight") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "blocks.1.self_attn.q_proj.weight") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "blocks.0.linear1.weight") != names.end());
   CHECK(names.back() == "head.bias");
-  // Per block: 2 LayerNorms (2 * 2D), attention (4 (D^2 + D)), fc1 (4D^2 + 4D), fc2 (4D^2 + D).
+  // Per block: 2 LayerNorms (2 * 2D), attention (4 (D^2 + D)), linear1 (4D^2 + 4D), linear2 (4D^2 + D).
   const std::int64_t D = 8, V = 11, block = 4 * D + 4 * (D * D + D) + (4 * D * D + 4 * D) + (4 * D * D + D);
   CHECK(model.num_parameters() == V * D + 16 * D + 2 * block + 2 * D + D * V + V);
 }

@@ -93,18 +93,18 @@ TEST_CASE("module_errors: GPT and MultiHeadAttention name their parts") {
   CHECK(id.what.starts_with("tok_embed: embedding: ids must lie in [0, 11)"));
 
   auto& block = *(*gpt.blocks)[1];
-  const Tensor fc2 = block.fc2->weight;
-  block.fc2->weight = zeros({8, 31});
-  CHECK_THROWS_WITH_AS((void)gpt.forward(ids), doctest::Contains("blocks.1.fc2: linear: input's last dim"), ShapeError);
+  const Tensor fc2 = block.linear2->weight;
+  block.linear2->weight = zeros({8, 31});
+  CHECK_THROWS_WITH_AS((void)gpt.forward(ids), doctest::Contains("blocks.1.linear2: linear: input's last dim"), ShapeError);
   Generator gen(3);
   // generate() runs the cached path: the same name.
-  CHECK(caught<ShapeError>([&] { (void)gpt.generate({1, 2}, 2, {}, gen); }).path == "blocks.1.fc2");
-  block.fc2->weight = fc2;
+  CHECK(caught<ShapeError>([&] { (void)gpt.generate({1, 2}, 2, {}, gen); }).path == "blocks.1.linear2");
+  block.linear2->weight = fc2;
 
-  auto& attn = *(*gpt.blocks)[0]->attn;
+  auto& attn = *(*gpt.blocks)[0]->self_attn;
   const Tensor out = attn.out_proj->weight;
   attn.out_proj->weight = zeros({8, 5});
-  CHECK(caught<ShapeError>([&] { (void)gpt.forward(ids); }).path == "blocks.0.attn.out_proj");
+  CHECK(caught<ShapeError>([&] { (void)gpt.forward(ids); }).path == "blocks.0.self_attn.out_proj");
   attn.out_proj->weight = out;
   CHECK(gpt.forward(ids).shape() == Shape{2, 3, 11});
 

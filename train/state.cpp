@@ -170,9 +170,15 @@ void TrainingState::restore(const SavedRun& saved) {
 
 // ---- RunOptions ------------------------------------------------------------------------------
 
-void RunOptions::add(const std::string& flag, std::int64_t& value) { options_.emplace_back(flag, &value); }
-void RunOptions::add(const std::string& flag, double& value) { options_.emplace_back(flag, &value); }
-void RunOptions::add(const std::string& flag, std::string& value) { options_.emplace_back(flag, &value); }
+void RunOptions::add(const std::string& flag, std::int64_t& value, std::optional<std::string> older) {
+  options_.push_back({flag, &value, std::move(older)});
+}
+void RunOptions::add(const std::string& flag, double& value, std::optional<std::string> older) {
+  options_.push_back({flag, &value, std::move(older)});
+}
+void RunOptions::add(const std::string& flag, std::string& value, std::optional<std::string> older) {
+  options_.push_back({flag, &value, std::move(older)});
+}
 
 namespace {
 
@@ -188,15 +194,16 @@ std::string value_text(const std::variant<std::int64_t*, double*, std::string*>&
 }  // namespace
 
 void RunOptions::record(io::Metadata& metadata) const {
-  for (const auto& [flag, v] : options_) metadata["option." + flag] = value_text(v);
+  for (const auto& option : options_) metadata["option." + option.flag] = value_text(option.value);
 }
 
 void RunOptions::restore(const SavedRun& saved, const cli::Args& args) {
   for (const auto& option : options_) {
-    const std::string& flag = option.first;  // a reference, not a structured binding: lambdas capture it (clang 14)
-    const auto& v = option.second;
+    const std::string& flag = option.flag;  // a reference, not a structured binding: lambdas capture it (clang 14)
+    const auto& v = option.value;
     const std::string key = "option." + flag;
-    const std::string& text = saved.text(key);
+    const bool older = option.older_files && !saved.metadata().contains(key);
+    const std::string& text = older ? *option.older_files : saved.text(key);
     std::visit(
         [&](auto* p) {
           using T = std::remove_pointer_t<decltype(p)>;
@@ -217,7 +224,7 @@ void RunOptions::restore(const SavedRun& saved, const cli::Args& args) {
 
 std::vector<std::pair<std::string, std::string>> RunOptions::table() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [flag, v] : options_) out.emplace_back(flag, value_text(v));
+  for (const auto& option : options_) out.emplace_back(option.flag, value_text(option.value));
   return out;
 }
 

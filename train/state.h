@@ -110,9 +110,11 @@ class TrainingState {
 // line takes the saved value; one given must agree with it.
 class RunOptions {
  public:
-  void add(const std::string& flag, std::int64_t& value);
-  void add(const std::string& flag, double& value);
-  void add(const std::string& flag, std::string& value);
+  // older_files: the value runs had before the flag existed, taken when a checkpoint has no entry
+  // for it (without it a missing entry is a FormatError).
+  void add(const std::string& flag, std::int64_t& value, std::optional<std::string> older_files = std::nullopt);
+  void add(const std::string& flag, double& value, std::optional<std::string> older_files = std::nullopt);
+  void add(const std::string& flag, std::string& value, std::optional<std::string> older_files = std::nullopt);
 
   // "option.<flag>" = number_text(value) (or the string) for each.
   void record(io::Metadata& metadata) const;
@@ -123,7 +125,12 @@ class RunOptions {
   std::vector<std::pair<std::string, std::string>> table() const;
 
  private:
-  std::vector<std::pair<std::string, std::variant<std::int64_t*, double*, std::string*>>> options_;
+  struct Option {
+    std::string flag;
+    std::variant<std::int64_t*, double*, std::string*> value;
+    std::optional<std::string> older_files;
+  };
+  std::vector<Option> options_;
 };
 
 // The checkpoint --resume names, opened for program, or nothing without --resume: options take

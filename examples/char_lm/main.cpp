@@ -11,6 +11,7 @@
 #include <focus/cli/guarded_main.h>
 #include <focus/cli/stop_signal.h>
 #include <focus/distributed/data_parallel.h>
+#include <focus/train/block_flags.h>
 #include <focus/train/loop.h>
 #include <focus/train/schedule.h>
 #ifdef FOCUS_EXAMPLE_WITH_MPI
@@ -39,6 +40,7 @@ int run(int argc, char** argv) {
   mc.n_head = args.get_int("heads", 4, "attention heads", 1, 64);
   mc.n_layer = args.get_int("layers", 3, "Transformer blocks", 1, 48);
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
+  train::BlockFlags block = train::BlockFlags::declare(args, train::BlockFlags::of(mc));  // GPT-2's block by default
   std::int64_t batch = args.get_int("batch", 32, "windows per batch", 1, 65536);
   const auto n_sample = args.get_int("sample", 400, "characters to generate after training", 0, 1000000);
   const std::string prompt = args.get_string("prompt", "The ", "text the sample continues");
@@ -55,11 +57,13 @@ int run(int argc, char** argv) {
   options.add("context", mc.block_size), options.add("d-model", mc.d_model), options.add("heads", mc.n_head);
   options.add("layers", mc.n_layer), options.add("dropout", mc.dropout), options.add("batch", batch);
   options.add("lr", flags.lr), options.add("warmup", flags.warmup), options.add("valid", valid_fraction);
+  block.record(options, train::BlockFlags::of(nn::GPTConfig{}));  // files from before these flags: GPT-2's block
   std::optional<train::SavedRun> saved = train::open_resume(flags, args, options, "char_lm");
   if (!(valid_fraction > 0 && valid_fraction < 1)) throw cli::UsageError("--valid must be in (0, 1)");
   if (!(mc.dropout >= 0 && mc.dropout < 1) || !(so.temperature >= 0))
     throw cli::UsageError("--dropout must be in [0, 1) and --temperature >= 0");
   if (mc.d_model % mc.n_head != 0) throw cli::UsageError("--d-model must be a multiple of --heads");
+  block.apply(mc);  // the block's names (--positions, --attention, --norm), checked
   flags.validate();
   flags.apply();
   distributed::Communicator& comm = distributed::world();  // alone: rank 0 of 1
@@ -74,7 +78,8 @@ int run(int argc, char** argv) {
   if (prompt_ids.empty() && n_sample > 0) throw cli::UsageError("--prompt must not be empty");
 
   mc.vocab_size = static_cast<std::int64_t>(corpus.chars.size());
-  nn::GPT model(mc);
+  const std::unique_ptr<nn::GPT> made = train::make_model<nn::GPT>(mc);  // a refused flag: usage, exit 2
+  nn::GPT& model = *made;
   if (comm.rank() == 0)
     std::printf("%s: %zu train and %zu valid characters, %lld distinct; %lld parameters\n", path.c_str(), corpus.train.size(),
                 corpus.valid.size(), static_cast<long long>(mc.vocab_size), static_cast<long long>(model.num_parameters()));

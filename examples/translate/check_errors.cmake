@@ -70,6 +70,15 @@ expect(2 "^translate: train needs --task NAME or --train FILE --test FILE$" trai
 expect(2 "^translate: unknown command 'fly'" fly)
 expect(1 "^translate: make_task: unknown task; got 'nonsense'" train --task nonsense)
 expect(2 "^translate: eval needs --load PATH$" eval --task copy)
+# The Transformer block's flags (issue 17): an unknown name, a bad window or rank, rope with an odd head dim.
+expect(2 "^translate: --positions spiral: unknown \\(known: none, sinusoidal, learned, relative, rope, alibi\\)$" train ${small} --positions spiral)
+expect(2 "^translate: --attention local:0: expected full, local:W or linformer:K with W, K >= 1$" train ${small} --attention local:0)
+expect(2 "^translate: --attention linformer:-2: expected full" train ${small} --attention linformer:-2)
+expect(2 "^translate: --norm batch: unknown \\(known: layer, rms\\)$" train ${small} --norm batch)
+expect(2 "^translate: rope: the head dim \\(d_model / nhead\\) must be even; got d_model=12, nhead=4, head dim=3$"
+       train ${small} --positions rope --d-model 12 --heads 4)
+expect(2 "^translate: make_task: --length-cutoff applies to scan-length only; got task 'copy'$" train --task copy --length-cutoff 26)
+expect(2 "^translate: make_scan: length cutoff must leave both splits non-empty" train --task scan-length --length-cutoff 60)
 
 # ---- data files --------------------------------------------------------------------------------------
 expect(1 "^translate: .*missing.tsv" train --train ${OUT}/missing.tsv --test ${OUT}/missing.tsv)
@@ -116,6 +125,17 @@ expect(2 "^translate: --d-model 32 contradicts the checkpoint ${OUT}/good.safete
 expect(2 "^translate: --heads 4 contradicts the checkpoint ${OUT}/good.safetensors, trained with --heads 2$"
        train ${data_only} --resume ${OUT}/good.safetensors --heads 4)
 expect(0 "" train ${data_only} --resume ${OUT}/good.safetensors --d-model 16 --heads 2 --ff 32 --layers 1)
+expect(2 "^translate: --norm rms contradicts the checkpoint ${OUT}/good.safetensors, trained with --norm layer$"
+       train ${data_only} --resume ${OUT}/good.safetensors --norm rms)
+# Block settings that disagree with the tensors (linformer's E [8, max_len] read as rank 9): exit 1.
+execute_process(COMMAND ${TRANSLATE} train ${small} --steps 2 --attention linformer:8 --save ${OUT}/linformer.safetensors
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not train the linformer model (exit ${rc})")
+endif()
+execute_process(COMMAND sed -i "s/\"model.attention\":\"linformer:8\"/\"model.attention\":\"linformer:9\"/" ${OUT}/linformer.safetensors)
+expect(1 "^translate: checkpoint ${OUT}/linformer.safetensors: its tensors do not fit its model settings \\(model.positions=sinusoidal, model.attention=linformer:9, model.norm=layer\\): load_state_dict: shape of"
+       eval --load ${OUT}/linformer.safetensors --test ${OUT}/test.tsv --threads 1)
 # A training state from another task or another program, a report folder that cannot be made:
 # one line, exit 1, before any training.
 expect(1 "^translate: checkpoint ${OUT}/good.safetensors: trained on task '${OUT}/train.tsv', not 'copy'$"

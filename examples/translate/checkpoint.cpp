@@ -34,7 +34,13 @@ LoadedModel load_model(const std::string& path) {
   nn::StateDict weights;
   for (const auto& [name, t] : saved.file().tensors)
     if (name.starts_with("model.")) weights.emplace(name.substr(6), t);
-  out.model->load_state_dict(weights, true);
+  try {
+    out.model->load_state_dict(weights, true);
+  } catch (const Error& e) {  // the tensors are not those of the model the settings describe
+    const ModelConfig& c = out.file.config;
+    throw FormatError("checkpoint " + path + ": its tensors do not fit its model settings (model.positions=" + c.positions +
+                      ", model.attention=" + c.attention.str() + ", model.norm=" + c.norm + "): " + e.what());
+  }
   out.model->eval();
   return out;
 }

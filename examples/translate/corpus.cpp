@@ -44,13 +44,23 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
   const std::string recipe = need_train ? args.get_string("recipe", "", "for files: train with this task's recipe (default: "
                                                                         "detected from the format, SCAN's files take scan's)") : "";
   const auto data_seed = args.get_int("data-seed", 1, "seed of the generated task data", 0);
+  const auto cutoff = args.get_int("length-cutoff", 22, "scan-length: train on outputs of at most N actions, test on longer", 1);
   if (args.help()) return {};
   Corpus c;
   if (!task.empty()) {
     if (!train_file.empty() || !test_file.empty()) throw cli::UsageError("give --task or data files, not both");
     if (!recipe.empty()) throw cli::UsageError("--recipe is for data files; --task " + task + " has its own");
-    data::Dataset d = data::make_task(task, static_cast<std::uint64_t>(data_seed));
-    c.name = d.name;  // the task's own name, also when an alias was given
+    data::TaskOptions options;
+    if (args.has("length-cutoff")) options.length_cutoff = cutoff;
+    data::Dataset d;
+    try {
+      d = data::make_task(task, static_cast<std::uint64_t>(data_seed), options);
+    } catch (const ValueError& e) {  // a cutoff out of range or for another task: usage (an unknown task stays 1)
+      if (!args.has("length-cutoff")) throw;
+      throw cli::UsageError(e.what());
+    }
+    // The task's own name, also when an alias was given; another split of it is another task.
+    c.name = cutoff == 22 ? d.name : d.name + ":" + std::to_string(cutoff);
     c.char_level = d.char_level;
     c.epochs = d.epochs;
     c.train = std::move(d.train);
@@ -80,6 +90,15 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     }
   }
   return c;
+}
+
+std::pair<text::Vocab, text::Vocab> build_vocabs(const Corpus& corpus) {
+  std::vector<std::vector<std::string>> src_sents, tgt_sents;
+  for (const auto& e : corpus.train) {
+    src_sents.push_back(tokens_of(e.source, corpus.char_level));
+    tgt_sents.push_back(tokens_of(e.target, corpus.char_level));
+  }
+  return {text::Vocab::build(src_sents), text::Vocab::build(tgt_sents)};
 }
 
 std::vector<data::TokenPair> encode_all(const std::vector<data::Example>& examples, const text::Vocab& src,

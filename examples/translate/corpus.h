@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace translate {
@@ -27,9 +28,11 @@ struct Corpus {
   std::vector<data::Example> train, valid, test;
 };
 
-// Declares --task, --train, --valid, --test, --data-seed (and --recipe when training) and loads
+// Declares --task, --train, --valid, --test, --data-seed, --length-cutoff (and --recipe when training) and loads
 // the corpus; UsageError when neither a task nor files are given. Empty when args.help().
 Corpus load_corpus(cli::Args& args, bool need_train);
+// Source and target vocabularies of the training split.
+std::pair<text::Vocab, text::Vocab> build_vocabs(const Corpus& corpus);
 std::vector<data::TokenPair> encode_all(const std::vector<data::Example>& examples, const text::Vocab& src,
                                         const text::Vocab& tgt, bool char_level);
 

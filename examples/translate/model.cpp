@@ -28,7 +28,9 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
   return {{"model.src_vocab", std::to_string(src_vocab)}, {"model.tgt_vocab", std::to_string(tgt_vocab)},
           {"model.d_model", std::to_string(d_model)},     {"model.heads", std::to_string(heads)},
           {"model.layers", std::to_string(layers)},       {"model.ff", std::to_string(ff)},
-          {"model.max_len", std::to_string(max_len)},     {"model.norm_first", norm_first ? "1" : "0"}};
+          {"model.max_len", std::to_string(max_len)},     {"model.norm_first", norm_first ? "1" : "0"},
+          {"model.positions", positions},                 {"model.norm", norm},
+          {"model.attention", attention.str()}};
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& meta) {
@@ -43,24 +45,36 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
   c.norm_first = read_int(meta, "model.norm_first", 0, 1) == 1;
   c.dropout = 0;  // inference; training resumes with its own flag value
   if (c.d_model % c.heads != 0) throw FormatError("checkpoint: model.d_model must be a multiple of model.heads");
+  // Files from before these settings existed trained with sinusoidal positions, LayerNorm, full attention.
+  const nn::TransformerOptions o = nn::TransformerOptions::from_metadata(meta, "model.", c.transformer_options());
+  c.positions = o.positions, c.norm = o.norm, c.attention = o.attention;
   return c;
 }
 
-Translator::Translator(const ModelConfig& c) : Module("Translator"), config_(c) {
+nn::TransformerOptions ModelConfig::transformer_options() const {
   nn::TransformerOptions o;
-  o.d_model = c.d_model;
-  o.nhead = c.heads;
-  o.dim_feedforward = c.ff;
-  o.dropout = c.dropout;
-  o.norm_first = c.norm_first;
+  o.d_model = d_model;
+  o.nhead = heads;
+  o.dim_feedforward = ff;
+  o.dropout = dropout;
+  o.norm_first = norm_first;
+  o.positions = positions;
+  o.norm = norm;
+  o.attention = attention;
+  o.max_len = max_len + 2;  // with <s> and </s>
+  return o;
+}
+
+Translator::Translator(const ModelConfig& c) : Module("Translator"), config_(c) {
+  const nn::TransformerOptions o = c.transformer_options();
   src_embed = register_module("src_embed", std::make_shared<nn::Embedding>(c.src_vocab, c.d_model, 0));
   tgt_embed = register_module("tgt_embed", std::make_shared<nn::Embedding>(c.tgt_vocab, c.d_model, 0));
-  pos = register_module("pos", std::make_shared<nn::SinusoidalPositionalEncoding>(c.d_model, c.max_len + 2));
   transformer = register_module("transformer", std::make_shared<nn::Transformer>(o, c.layers, c.layers));
   generator = register_module("generator", std::make_shared<nn::Linear>(c.d_model, c.tgt_vocab));
-  // Glorot-uniform for every matrix, as the Annotated Transformer; the padding rows stay zero.
+  // Glorot-uniform for every matrix, as the Annotated Transformer (position tables keep their
+  // own initialisation); the padding rows stay zero.
   for (auto& [name, p] : named_parameters())
-    if (p.dim() > 1) nn::init::xavier_uniform_(p);
+    if (p.dim() > 1 && name.find("positions.") == std::string::npos) nn::init::xavier_uniform_(p);
   for (auto* table : {src_embed.get(), tgt_embed.get()}) {
     Tensor row = table->weight.detach().select(0, 0);
     nn::init::zeros_(row);
@@ -72,7 +86,7 @@ Tensor Translator::embed(const nn::Embedding& table, const Tensor& ids, std::int
   if (offset + T > config_.max_len + 2)
     throw ValueError("sequence of " + std::to_string(offset + T) + " tokens is longer than the model allows (" +
                      std::to_string(config_.max_len) + ")");
-  return pos->forward(table.forward(ids) * std::sqrt(static_cast<double>(config_.d_model)), offset);
+  return table.forward(ids) * std::sqrt(static_cast<double>(config_.d_model));  // the stacks add positions
 }
 
 Tensor Translator::encode(const Tensor& src, const Tensor& src_lengths) const {

@@ -1,5 +1,6 @@
-// The translation model: token embeddings (scaled by sqrt(d_model)) plus sinusoidal positions,
-// an encoder-decoder nn::Transformer, and a linear layer to target-vocabulary logits. Shapes:
+// The translation model: token embeddings (scaled by sqrt(d_model)), an encoder-decoder
+// nn::Transformer whose stacks add the position scheme (sinusoidal by default), and a linear
+// layer to target-vocabulary logits. Shapes:
 //   src [B, S] -> memory [B, S, D];  tgt_in [B, T] + memory -> logits [B, T, V_tgt]
 // IncrementalDecoder (for greedy and beam search) decodes one position at a time with a cache.
 #pragma once
@@ -20,6 +21,10 @@ struct ModelConfig {
   double dropout = 0.1;
   std::int64_t max_len = 256;  // longest source or target the positions cover
   bool norm_first = true;      // pre-norm: stable at the learning rates a short run wants
+  std::string positions = "sinusoidal", norm = "layer";  // nn::TransformerOptions' names
+  nn::AttentionSpec attention;                           // the encoder's self-attention (and a local decoder's)
+
+  nn::TransformerOptions transformer_options() const;
 
   std::map<std::string, std::string> to_metadata() const;
   static ModelConfig from_metadata(const std::map<std::string, std::string>& meta);  // validates
@@ -36,7 +41,6 @@ class Translator : public nn::Module {
   const ModelConfig& config() const { return config_; }
 
   std::shared_ptr<nn::Embedding> src_embed, tgt_embed;
-  std::shared_ptr<nn::SinusoidalPositionalEncoding> pos;
   std::shared_ptr<nn::Transformer> transformer;
   std::shared_ptr<nn::Linear> generator;
 

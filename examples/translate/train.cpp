@@ -9,6 +9,7 @@
 #include "decode.h"
 
 #include <focus/distributed/data_parallel.h>
+#include <focus/train/block_flags.h>
 #include <focus/train/loop.h>
 #include <focus/train/schedule.h>
 
@@ -26,6 +27,7 @@ int train_command(cli::Args& args) {
   mc.layers = args.get_int("layers", 2, "encoder layers (and as many decoder layers)", 1, 24);
   mc.ff = args.get_int("ff", 512, "feed-forward width", 8, 65536);
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
+  const train::BlockFlags block = train::BlockFlags::declare(args, train::BlockFlags::of(mc));
   const auto batch_size = args.get_int("batch", 64, "sentences per batch", 1, 65536);
   auto flags = train::CommonFlags::declare(
       args, {.steps = 0, .min_steps = 0, .epochs = 0, .lr = 1e-3, .warmup = 200, .final_lr_fraction = 0.05, .seed = 1,
@@ -41,6 +43,7 @@ int train_command(cli::Args& args) {
   args.finish();
   if (!(mc.dropout >= 0 && mc.dropout < 1)) throw cli::UsageError("--dropout must be in [0, 1)");
   if (mc.d_model % mc.heads != 0) throw cli::UsageError("--d-model must be a multiple of --heads");
+  block.apply(mc);
   if (!(smoothing >= 0 && smoothing < 1)) throw cli::UsageError("--label-smoothing must be in [0, 1)");
   flags.validate();
   if (corpus.train.empty()) throw FormatError("the training set is empty");
@@ -62,16 +65,11 @@ int train_command(cli::Args& args) {
       if (args.has(flag) && mc.*member != mf.config.*member)
         throw cli::UsageError(std::string("--") + flag + " " + std::to_string(mc.*member) + " contradicts the checkpoint " +
                               flags.resume + ", trained with --" + flag + " " + std::to_string(mf.config.*member));
+    block.check_resumed(train::BlockFlags::of(mf.config), args, flags.resume);
     mf.config.dropout = mc.dropout;
     mc = mf.config;
   } else {
-    std::vector<std::vector<std::string>> src_sents, tgt_sents;
-    for (const auto& e : corpus.train) {
-      src_sents.push_back(tokens_of(e.source, corpus.char_level));
-      tgt_sents.push_back(tokens_of(e.target, corpus.char_level));
-    }
-    mf.src_vocab = text::Vocab::build(src_sents);
-    mf.tgt_vocab = text::Vocab::build(tgt_sents);
+    std::tie(mf.src_vocab, mf.tgt_vocab) = build_vocabs(corpus);
     mf.char_level = corpus.char_level;
   }
   mf.task = corpus.name;
@@ -91,7 +89,8 @@ int train_command(cli::Args& args) {
   std::int64_t total = flags.steps > 0 ? flags.steps : std::max<std::int64_t>(500, (flags.epochs > 0 ? flags.epochs : corpus.epochs) * batches_per_epoch);
   if (saved) total = std::max(total, saved->integer("train.total_steps"));
 
-  Translator model(mc);
+  const std::unique_ptr<Translator> made = train::make_model<Translator>(mc);
+  Translator& model = *made;
   optim::Adam opt(model.named_parameters(), {.lr = flags.lr, .betas = {0.9, 0.98}, .eps = 1e-9});
   optim::LambdaLR schedule(opt, train::schedule_from(flags, total));
   Generator data_gen(static_cast<std::uint64_t>(flags.seed) * 7919 + 1);  // the batch order
@@ -117,7 +116,8 @@ int train_command(cli::Args& args) {
   loop.title = "translate: " + corpus.name;
   loop.options = {{"task", corpus.name}, {"d-model", std::to_string(mc.d_model)}, {"heads", std::to_string(mc.heads)},
                   {"layers", std::to_string(mc.layers)}, {"ff", std::to_string(mc.ff)}, {"dropout", train::number_text(mc.dropout)},
-                  {"batch", std::to_string(batch_size)}, {"label-smoothing", train::number_text(smoothing)}};
+                  {"batch", std::to_string(batch_size)}, {"label-smoothing", train::number_text(smoothing)},
+                  {"positions", mc.positions}, {"attention", mc.attention.str()}, {"norm", mc.norm}};
   const CrossEntropyOptions ce{.ignore_index = text::Vocab::kPad, .label_smoothing = smoothing};
   loop.evaluate = [&] { return train::Scores{{"valid_loss", valid_loss(model, valid, ce)}}; };
   loop.describe = [&](train::ReportData& report) {  // in eval mode: no dropout, so training's generators are untouched
