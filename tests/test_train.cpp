@@ -7,6 +7,7 @@
 #include "op_table.h"
 
 #include <focus/focus.h>
+#include <focus/train/block_flags.h>
 #include <focus/train/loop.h>
 #include <focus/train/schedule.h>
 
@@ -243,6 +244,40 @@ TEST_CASE("train: RunOptions take a resumed run's options and refuse a contradic
   w2 = 64;
   CHECK_ERROR(cli::UsageError, options.restore(train::SavedRun::open(path, "tiny"), args2),
               ("--width 64 contradicts the checkpoint " + path + ", trained with --width 32").c_str());
+}
+
+TEST_CASE("train: an option added after a checkpoint was written reads as older files ran; without that value it is an error") {
+  TempDir dir;
+  const std::string path = (dir.path / "old.safetensors").string();
+  train::TrainingState state("tiny");  // written before --positions existed
+  state.position.total_steps = 1;
+  state.save(path);
+  std::string positions = "rope", norm = "rms";
+  train::RunOptions options;
+  options.add("positions", positions, "learned");
+  std::vector<std::string> words{"prog"};
+  std::vector<char*> argv{words[0].data()};
+  cli::Args args(1, argv.data());
+  options.restore(train::SavedRun::open(path, "tiny"), args);
+  CHECK(positions == "learned");
+  train::RunOptions strict;
+  strict.add("norm", norm);
+  CHECK_ERROR(FormatError, strict.restore(train::SavedRun::open(path, "tiny"), args), "option.norm");
+  // The block's four flags, through BlockFlags: an older file's values, and a contradicting flag.
+  train::BlockFlags block{.positions = "rope", .attention = "local:8", .norm = "rms", .norm_first = 0};
+  train::RunOptions block_options;
+  block.record(block_options, train::BlockFlags::of(nn::GPTConfig{}));
+  block_options.restore(train::SavedRun::open(path, "tiny"), args);
+  CHECK(block.positions == "learned");
+  CHECK(block.attention == "full");
+  CHECK(block.norm == "layer");
+  CHECK(block.norm_first == 1);
+  std::vector<std::string> words2{"prog", "--norm", "rms"};
+  std::vector<char*> argv2{words2[0].data(), words2[1].data(), words2[2].data()};
+  cli::Args args2(3, argv2.data());
+  const train::BlockFlags given{.norm = "rms"};
+  CHECK_THROWS_WITH_AS(given.check_resumed(train::BlockFlags{.norm = "layer"}, args2, path),
+                       ("--norm rms contradicts the checkpoint " + path + ", trained with --norm layer").c_str(), cli::UsageError);
 }
 
 TEST_CASE("train: metrics_line writes one JSON object, nulls for non-finite numbers") {
