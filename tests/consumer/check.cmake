@@ -3,7 +3,8 @@
 # project outside the repository would. Also checks the installed package files carry no path of
 # this machine's source or build tree and no sanitizer or -march flags, and that the version file
 # refuses a version focus is not.
-# It also builds examples/custom_layer there, as docs/extending.md tells a user to.
+# It also builds examples/custom_layer and examples/custom_block there, as docs/extending.md tells
+# a user to, and runs them.
 # Inputs: -DBUILD_DIR=<focus build tree> -DCONSUMER=<tests/consumer> -DWORK=<scratch folder>
 #         -DSOURCE_DIR=<focus source root> -DGENERATOR=<CMake generator>
 function(run_step what)
@@ -18,7 +19,8 @@ file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
 run_step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 
-foreach(f include/focus/focus.h include/focus/tensor/tensor.h include/focus/nn/linear.h)
+foreach(f include/focus/focus.h include/focus/tensor/tensor.h include/focus/nn/linear.h include/focus/nn/positions.h
+          include/focus/nn/norm.h include/focus/nn/transformer_block.h include/focus/train/block_flags.h)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "package test: ${f} was not installed")
   endif()
@@ -52,7 +54,8 @@ endif()
 
 run_step("configuring the consumer" ${CMAKE_COMMAND} -S ${CONSUMER} -B ${WORK}/build -G ${GENERATOR}
          -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
-         -DFOCUS_CUSTOM_LAYER_DIR=${SOURCE_DIR}/examples/custom_layer)
+         -DFOCUS_CUSTOM_LAYER_DIR=${SOURCE_DIR}/examples/custom_layer
+         -DFOCUS_CUSTOM_BLOCK_DIR=${SOURCE_DIR}/examples/custom_block)
 run_step("building the consumer" ${CMAKE_COMMAND} --build ${WORK}/build)
 run_step("running the consumer" ${WORK}/build/consumer)
 message(STATUS "the consumer printed:\n${step_output}")
@@ -67,3 +70,8 @@ endforeach()
 # The custom layer of docs/extending.md, built outside the repository: checks pass, loss falls.
 run_step("running custom_layer built against the install" ${WORK}/build/custom_layer --steps 300)
 message(STATUS "custom_layer printed:\n${step_output}")
+
+# The position scheme and norm of docs/extending.md, registered by name in a program built outside
+# the repository: gradchecks, cached decoding and errors pass, the loss falls.
+run_step("running custom_block built against the install" ${WORK}/build/custom_block)
+message(STATUS "custom_block printed:\n${step_output}")
