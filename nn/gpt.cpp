@@ -68,10 +68,11 @@ GPT::GPT(const GPTConfig& c) : Module("GPT"), config_(c) {
   head = register_module("head", std::make_shared<Linear>(c.d_model, c.vocab_size, true, c.dtype));
   // Small weights keep every residual branch near zero at the start, so the stack begins close
   // to the identity and trains at a high learning rate; the norms keep their ones and zeros.
+  // A position scheme's vectors (a registered scheme's per-head rates) keep their own values.
   for (auto& [name, p] : named_parameters()) {
     if (name.find("norm") != std::string::npos || name.starts_with("ln_f")) continue;
     if (p.dim() > 1) init::normal_(p, 0.0, 0.02);
-    else init::zeros_(p);
+    else if (!name.starts_with("positions.")) init::zeros_(p);
   }
 }
 
