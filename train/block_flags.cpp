@@ -23,7 +23,7 @@ void check_name(const char* flag, const std::string& value, const std::vector<st
 BlockFlags BlockFlags::declare(cli::Args& args, const BlockFlags& d) {
   BlockFlags f;
   f.positions = args.get_string("positions", d.positions, "position scheme: " + list(nn::positions_names()));
-  f.attention = args.get_string("attention", d.attention, "self-attention: full, local:W (a window of W keys each side) or linformer:K");
+  f.attention = args.get_string("attention", d.attention, "self-attention: full, local:W (the W keys before each query, and after it in an encoder) or linformer:K (encoders)");
   f.norm = args.get_string("norm", d.norm, "norm in every block: " + list(nn::norm_names()));
   f.norm_first = args.get_int("norm-first", d.norm_first, "1: pre-norm blocks, 0: post-norm (the paper's)", 0, 1);
   return f;
