@@ -3,76 +3,21 @@
 // float32) for biases [H, Tq, Tk], [1, Tq, Tk], [B, H, Tq, Tk] and strided ones, with causal,
 // windows, key lengths, bool masks, Tq != Tk, kept weights (Tk <= 128) or not; gradcheck and
 // gradgradcheck of the fused path through the bias; the same bits at 1 and 2 threads; errors.
-#include "op_table.h"
+#include "attention_checks.h"
 
 #include <focus/tensor/attention_kernel.h>
 #include <focus/tensor/kernel.h>
-
-#include <array>
 
 using namespace focus;
 using namespace focus::testing;
 
 namespace {
 
-Inputs leaves(const std::vector<Shape>& shapes, DType dtype, std::uint64_t seed) {
-  Inputs in;
-  for (const Shape& s : shapes) {
-    Generator g(seed++);
-    in.push_back(uniform(s, -1, 1, dtype, &g).requires_grad_());
-  }
-  return in;
-}
-
-// q, k, v and the bias made from the leaves (the bias may be a view of a leaf).
-using MakeQKVB = std::function<std::array<Tensor, 4>(const Inputs&)>;
-
-std::array<Tensor, 4> as_is(const Inputs& in) { return {in[0], in[1], in[2], in[3]}; }
-
-struct Run {
-  Tensor out;
-  std::vector<Tensor> grads;  // d sum(out * u) / d leaf, one per leaf (q, k, v, then the bias's)
-  std::string node;           // the output's grad_fn: which path ran
-};
-
-Run run(const Inputs& in, const MakeQKVB& make, AttentionMask mask, AttentionPath path) {
-  const auto [q, k, v, bias] = make(in);
-  mask.bias = bias;
-  AttentionOptions o;
-  o.path = path;
-  Run r;
-  r.out = scaled_dot_product_attention(q, k, v, mask, o);
-  r.node = r.out.grad_fn() ? r.out.grad_fn()->name() : "";
-  Generator g(77);
-  r.grads = grad({sum(r.out * uniform(r.out.shape(), -1, 1, r.out.dtype(), &g))}, in);
-  return r;
-}
-
-// Largest |a - b| relative to max(1, |b|), where NaN must meet NaN: -1 when the NaNs differ.
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE_MESSAGE(a.shape() == b.shape(), "shapes differ: " << a.shape() << " vs " << b.shape());
-  const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
-  double m = 0;
-  for (std::size_t i = 0; i < va.size(); ++i) {
-    if (std::isnan(va[i]) || std::isnan(vb[i])) {
-      if (std::isnan(va[i]) != std::isnan(vb[i])) return -1;
-      continue;
-    }
-    m = std::max(m, std::abs(va[i] - vb[i]) / std::max(1.0, std::abs(vb[i])));
-  }
-  return m;
-}
-
-void check_same(const Tensor& a, const Tensor& b, double tol, const std::string& what) {
-  const double d = max_rel_diff(a, b);
-  CHECK_MESSAGE((d >= 0 && d <= tol), what << ": max relative diff " << d << " (-1: NaNs differ) > " << tol);
-}
-
 struct Case {
   std::string name;
   std::vector<Shape> shapes;  // q, k, v, bias leaves
   AttentionMask mask;
-  MakeQKVB make = as_is;
+  MakeInputs make = as_is;
 };
 
 // B = 2, H = 3. 150 and 200 keys cross the 128-key block (the backward recomputes P); 90 or fewer
@@ -119,7 +64,7 @@ std::vector<Case> cases() {
   // Strided biases: one stored [H, Tk, Tq] and transposed (columns not adjacent), and one shared
   // by every query row ([H, 1, Tk]: row stride 0 once broadcast).
   c.push_back({"transposed bias", {{2, 3, 150, 8}, {2, 3, 130, 8}, {2, 3, 130, 8}, {3, 130, 150}}, causal,
-               [](const Inputs& in) -> std::array<Tensor, 4> { return {in[0], in[1], in[2], in[3].transpose(1, 2)}; }});
+               [](const Inputs& in) { return AttentionInputs{in[0], in[1], in[2], in[3].transpose(1, 2)}; }});
   c.push_back({"[H, 1, Tk] per-key bias", {{2, 3, 150, 8}, {2, 3, 150, 8}, {2, 3, 150, 8}, {3, 1, 150}}, lengths});
   // Keys that fit one block: the kept weights carry the bias.
   c.push_back({"short, [H, Tq, Tk], causal", {{2, 3, 50, 8}, {2, 3, 50, 8}, {2, 3, 50, 8}, {3, 50, 50}}, short_causal});
@@ -134,26 +79,16 @@ std::vector<Case> cases() {
   return c;
 }
 
-void check_paths(const Case& c, DType dtype, double tol) {
-  CAPTURE(c.name);
-  const Inputs in = leaves(c.shapes, dtype, 11);
-  const Run fused = run(in, c.make, c.mask, AttentionPath::Fused);
-  const Run composed = run(in, c.make, c.mask, AttentionPath::Composed);
-  CHECK(fused.node == "scaled_dot_product_attention");
-  CHECK(composed.node == "matmul");
-  check_same(fused.out, composed.out, tol, c.name + " value");
-  const char* names[] = {"dq", "dk", "dv", "dbias"};
-  for (int i = 0; i < 4; ++i) check_same(fused.grads[i], composed.grads[i], tol, c.name + " " + names[i]);
-}
+const std::vector<std::string> kGradNames = {"dq", "dk", "dv", "dbias"};
 
 }  // namespace
 
 TEST_CASE("attention bias: fused equals composed in float64, value and dq, dk, dv, dbias") {
-  for (const Case& c : cases()) check_paths(c, kFloat64, 1e-12);
+  for (const Case& c : cases()) check_paths(c.name, c.shapes, c.make, c.mask, kFloat64, 1e-12, kGradNames);
 }
 
 TEST_CASE("attention bias: fused equals composed in float32") {
-  for (const Case& c : cases()) check_paths(c, kFloat32, 2e-5);
+  for (const Case& c : cases()) check_paths(c.name, c.shapes, c.make, c.mask, kFloat32, 2e-5, kGradNames);
 }
 
 TEST_CASE("attention bias: Auto runs fused; a constant bias stays out of the graph; rows see their bias") {
@@ -218,58 +153,30 @@ TEST_CASE("attention bias: the kernel keeps weights that include the bias, and d
 }
 
 TEST_CASE("attention bias: gradcheck of the fused path through q, k, v and the bias") {
-  const auto fused = [](AttentionMask mask) {
-    return [mask](const Inputs& in) {
-      AttentionMask m = mask;
-      m.bias = in[3];
-      AttentionOptions o;
-      o.path = AttentionPath::Fused;
-      return scaled_dot_product_attention(in[0], in[1], in[2], m, o);
-    };
-  };
   // Causal with key lengths, Tq < Tk, a per-head bias.
   AttentionMask causal_lengths;
   causal_lengths.is_causal = true;
   causal_lengths.key_lengths = tensor(std::vector<std::int64_t>{7, 4});
   const Inputs a = leaves({{2, 3, 5, 3}, {2, 3, 7, 3}, {2, 3, 7, 2}, {3, 5, 7}}, kFloat64, 41);
-  const GradcheckResult ra = gradcheck(fused(causal_lengths), a);
+  const GradcheckResult ra = gradcheck(attention_on(causal_lengths, AttentionPath::Fused), a);
   CHECK_MESSAGE(ra.ok, ra.message);
   // Three queries against 131 keys (two key blocks, the backward recomputes P) in a window.
   AttentionMask window;
   window.window = 70;
   const Inputs b = leaves({{1, 3, 2}, {1, 131, 2}, {1, 131, 2}, {3, 131}}, kFloat64, 45);
-  const GradcheckResult rb = gradcheck(fused(window), b);
+  const GradcheckResult rb = gradcheck(attention_on(window, AttentionPath::Fused), b);
   CHECK_MESSAGE(rb.ok, rb.message);
 }
 
 TEST_CASE("attention bias: second derivatives through the bias (create_graph path)") {
   AttentionMask causal;
   causal.is_causal = true;
-  const auto fused = [&](const Inputs& in) {
-    AttentionMask m = causal;
-    m.bias = in[3];
-    AttentionOptions o;
-    o.path = AttentionPath::Fused;
-    return scaled_dot_product_attention(in[0], in[1], in[2], m, o);
-  };
   const Inputs in = leaves({{1, 2, 3, 3}, {1, 2, 5, 3}, {1, 2, 5, 2}, {2, 3, 5}}, kFloat64, 51);
-  const GradcheckResult r = gradgradcheck(fused, in);
+  const GradcheckResult r = gradgradcheck(attention_on(causal, AttentionPath::Fused), in);
   CHECK_MESSAGE(r.ok, r.message);
   // And equal to the composed path's, first and second gradients.
-  auto second = [&](AttentionPath path) {
-    AttentionMask m = causal;
-    m.bias = in[3];
-    AttentionOptions o;
-    o.path = path;
-    const Tensor out = scaled_dot_product_attention(in[0], in[1], in[2], m, o);
-    Generator g(3);
-    const auto first = grad({sum(out * uniform(out.shape(), -1, 1, kFloat64, &g))}, in, {}, false, true);
-    Tensor s = sum(first[0] * uniform(first[0].shape(), -1, 1, kFloat64, &g));
-    for (int i = 1; i < 4; ++i) s = s + sum(first[i] * uniform(first[i].shape(), -1, 1, kFloat64, &g));
-    return std::pair{first, grad({s}, in)};
-  };
-  const auto [first_f, second_f] = second(AttentionPath::Fused);
-  const auto [first_c, second_c] = second(AttentionPath::Composed);
+  const auto [first_f, second_f] = second_gradients(in, causal, AttentionPath::Fused);
+  const auto [first_c, second_c] = second_gradients(in, causal, AttentionPath::Composed);
   for (int i = 0; i < 4; ++i) {
     check_same(first_f[i], first_c[i], 1e-12, "first gradient " + std::to_string(i));
     check_same(second_f[i], second_c[i], 1e-12, "second gradient " + std::to_string(i));
@@ -282,12 +189,7 @@ TEST_CASE("attention bias: slices spread over threads give the same bits as one 
   AttentionMask causal;
   causal.is_causal = true;
   const Inputs in = leaves({{2, 4, 400, 16}, {2, 4, 400, 16}, {2, 4, 400, 16}, {4, 400, 400}}, kFloat32, 61);
-  const int before = get_num_threads();
-  set_num_threads(1);
-  const Run one = run(in, as_is, causal, AttentionPath::Fused);
-  set_num_threads(2);
-  const Run two = run(in, as_is, causal, AttentionPath::Fused);
-  set_num_threads(before);
+  const auto [one, two] = fused_on_1_and_2_threads(in, causal);
   REQUIRE(one.node == "scaled_dot_product_attention");
   CHECK(max_rel_diff(one.out, two.out) == 0.0);
   for (int i = 0; i < 4; ++i) CHECK(max_rel_diff(one.grads[i], two.grads[i]) == 0.0);

@@ -3,91 +3,22 @@
 // tight, float32), for causal, key-length and bool masks, Tq != Tk, sizes that are not multiples
 // of the tiles, broadcast and strided inputs; gradcheck; second derivatives through the fused
 // node; rows that attend no key; which path runs when; and that its memory is linear in T.
-#include "op_table.h"
+#include "attention_checks.h"
 
 #include <focus/tensor/allocator.h>
 #include <focus/tensor/attention_kernel.h>
-
-#include <array>
 
 using namespace focus;
 using namespace focus::testing;
 
 namespace {
 
-// q, k, v made from leaves (so an input may be a view of a leaf: a head-split transpose).
-using MakeQKV = std::function<std::array<Tensor, 3>(const Inputs&)>;
-
-struct Run {
-  Tensor out;
-  std::vector<Tensor> grads;  // d sum(out * w) / d leaf, one per leaf
-  std::string node;           // the output's grad_fn
-};
-
-Run run(const Inputs& leaves, const MakeQKV& make, const AttentionMask& mask, AttentionPath path) {
-  const auto [q, k, v] = make(leaves);
-  AttentionOptions o;
-  o.path = path;
-  Run r;
-  r.out = scaled_dot_product_attention(q, k, v, mask, o);
-  r.node = r.out.grad_fn() ? r.out.grad_fn()->name() : "";
-  Generator g(77);
-  const Tensor w = uniform(r.out.shape(), -1, 1, r.out.dtype(), &g);
-  r.grads = grad({sum(r.out * w)}, leaves);
-  return r;
-}
-
-Inputs leaves(const std::vector<Shape>& shapes, DType dtype, std::uint64_t seed) {
-  Inputs in;
-  for (const Shape& s : shapes) {
-    Generator g(seed++);
-    in.push_back(uniform(s, -1, 1, dtype, &g).requires_grad_());
-  }
-  return in;
-}
-
-std::array<Tensor, 3> as_is(const Inputs& in) { return {in[0], in[1], in[2]}; }
-
-// Largest |a - b| relative to max(1, |b|), where NaN must meet NaN: -1 when the NaNs differ.
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE_MESSAGE(a.shape() == b.shape(), "shapes differ: " << a.shape() << " vs " << b.shape());
-  const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
-  double m = 0;
-  for (std::size_t i = 0; i < va.size(); ++i) {
-    if (std::isnan(va[i]) || std::isnan(vb[i])) {
-      if (std::isnan(va[i]) != std::isnan(vb[i])) return -1;
-      continue;
-    }
-    m = std::max(m, std::abs(va[i] - vb[i]) / std::max(1.0, std::abs(vb[i])));
-  }
-  return m;
-}
-
-void check_same(const Tensor& a, const Tensor& b, double tol, const std::string& what) {
-  const double d = max_rel_diff(a, b);
-  CHECK_MESSAGE((d >= 0 && d <= tol), what << ": max relative diff " << d << " (-1: NaNs differ) > " << tol);
-}
-
-// Fused against composed: value and the gradient of every leaf, and that each path ran.
-void check_paths(const std::string& what, const std::vector<Shape>& shapes, const MakeQKV& make,
-                 const AttentionMask& mask, DType dtype, double tol) {
-  CAPTURE(what);
-  const Inputs in = leaves(shapes, dtype, 11);
-  const Run fused = run(in, make, mask, AttentionPath::Fused);
-  const Run composed = run(in, make, mask, AttentionPath::Composed);
-  CHECK(fused.node == "scaled_dot_product_attention");
-  CHECK(composed.node == "matmul");
-  check_same(fused.out, composed.out, tol, what + " value");
-  for (std::size_t i = 0; i < in.size(); ++i)
-    check_same(fused.grads[i], composed.grads[i], tol, what + " gradient " + std::to_string(i));
-}
-
 // The cases both dtypes run: B = 2, H = 3 unless said; 150 rows and keys cross the 64-row and
 // 128-key tiles without filling them.
 struct Case {
   std::string name;
   std::vector<Shape> shapes;
-  MakeQKV make;
+  MakeInputs make;
   AttentionMask mask;
 };
 
@@ -113,9 +44,9 @@ std::vector<Case> cases() {
   c.push_back({"broadcast k and v", {{2, 3, 70, 8}, {2, 1, 130, 8}, {130, 8}}, as_is, causal});
   // Heads split from [B, T, H * Dh] by a transpose: rows 24 elements apart, no copy.
   c.push_back({"head-split views", {{2, 150, 24}, {2, 150, 24}, {2, 150, 24}},
-               [](const Inputs& in) -> std::array<Tensor, 3> {
+               [](const Inputs& in) {
                  auto split = [](const Tensor& x) { return x.reshape({2, 150, 3, 8}).transpose(1, 2); };
-                 return {split(in[0]), split(in[1]), split(in[2])};
+                 return AttentionInputs{split(in[0]), split(in[1]), split(in[2])};
                },
                causal});
   // Keys that fit one 128-key block: the forward keeps the weights and the backward reads them
@@ -142,26 +73,19 @@ TEST_CASE("attention kernel: fused equals composed in float32") {
 }
 
 TEST_CASE("attention kernel: gradcheck of the fused path in float64") {
-  const auto fused = [](AttentionMask mask) {
-    return [mask](const Inputs& in) {
-      AttentionOptions o;
-      o.path = AttentionPath::Fused;
-      return scaled_dot_product_attention(in[0], in[1], in[2], mask, o);
-    };
-  };
   // Causal with key lengths, rows crossing the 64-row tile.
   AttentionMask causal_lengths;
   causal_lengths.is_causal = true;
   causal_lengths.key_lengths = tensor(std::vector<std::int64_t>{70, 40});
   const Inputs a = leaves({{2, 1, 70, 3}, {2, 1, 70, 3}, {2, 1, 70, 2}}, kFloat64, 21);
-  const GradcheckResult ra = gradcheck(fused(causal_lengths), a);
+  const GradcheckResult ra = gradcheck(attention_on(causal_lengths, AttentionPath::Fused), a);
   CHECK_MESSAGE(ra.ok, ra.message);
   // Three queries against 131 keys (two key tiles) under a bool mask.
   AttentionMask masked;
   Generator g(9);
   masked.attn_mask = bernoulli({3, 131}, 0.5, kBool, &g) || (arange(131).reshape({1, 131}) == 130.0);
   const Inputs b = leaves({{3, 2}, {131, 2}, {131, 2}}, kFloat64, 31);
-  const GradcheckResult rb = gradcheck(fused(masked), b);
+  const GradcheckResult rb = gradcheck(attention_on(masked, AttentionPath::Fused), b);
   CHECK_MESSAGE(rb.ok, rb.message);
 }
 
@@ -169,19 +93,8 @@ TEST_CASE("attention kernel: second derivatives through the fused node equal the
   AttentionMask causal;
   causal.is_causal = true;
   const Inputs in = leaves({{1, 2, 9, 3}, {1, 2, 11, 3}, {1, 2, 11, 3}}, kFloat64, 41);
-  // sum over every leaf of sum(dL/dleaf * u), differentiated again.
-  auto second = [&](AttentionPath path) {
-    AttentionOptions o;
-    o.path = path;
-    const Tensor out = scaled_dot_product_attention(in[0], in[1], in[2], causal, o);
-    Generator g(3);
-    const auto first = grad({sum(out * uniform(out.shape(), -1, 1, kFloat64, &g))}, in, {}, false, true);
-    Tensor s = sum(first[0] * uniform(first[0].shape(), -1, 1, kFloat64, &g));
-    for (int i = 1; i < 3; ++i) s = s + sum(first[i] * uniform(first[i].shape(), -1, 1, kFloat64, &g));
-    return std::pair{first, grad({s}, in)};
-  };
-  const auto [first_f, second_f] = second(AttentionPath::Fused);
-  const auto [first_c, second_c] = second(AttentionPath::Composed);
+  const auto [first_f, second_f] = second_gradients(in, causal, AttentionPath::Fused);
+  const auto [first_c, second_c] = second_gradients(in, causal, AttentionPath::Composed);
   for (int i = 0; i < 3; ++i) {
     check_same(first_f[i], first_c[i], 1e-12, "first gradient " + std::to_string(i));
     check_same(second_f[i], second_c[i], 1e-12, "second gradient " + std::to_string(i));
@@ -207,8 +120,8 @@ TEST_CASE("attention kernel: rows that attend no key are NaN on both paths, with
   mask.is_causal = true;
   mask.key_lengths = tensor(std::vector<std::int64_t>{3, 0});
   const Inputs in = leaves({{2, 5, 4}, {2, 3, 4}, {2, 3, 4}}, kFloat64, 51);
-  const Run fused = run(in, as_is, mask, AttentionPath::Fused);
-  const Run composed = run(in, as_is, mask, AttentionPath::Composed);
+  const AttentionRun fused = run_attention(in, mask, AttentionPath::Fused);
+  const AttentionRun composed = run_attention(in, mask, AttentionPath::Composed);
   REQUIRE(fused.node == "scaled_dot_product_attention");
   CHECK(std::isnan(fused.out.at<double>({0, 0, 0})));
   CHECK(std::isnan(fused.out.at<double>({1, 4, 3})));
@@ -335,12 +248,7 @@ TEST_CASE("attention kernel: slices spread over threads give the same bits as on
   AttentionMask causal;
   causal.is_causal = true;
   const Inputs in = leaves({{2, 4, 400, 16}, {2, 4, 400, 16}, {2, 4, 400, 16}}, kFloat32, 61);
-  const int before = get_num_threads();
-  set_num_threads(1);
-  const Run one = run(in, as_is, causal, AttentionPath::Fused);
-  set_num_threads(2);
-  const Run two = run(in, as_is, causal, AttentionPath::Fused);
-  set_num_threads(before);
+  const auto [one, two] = fused_on_1_and_2_threads(in, causal);
   CHECK(max_rel_diff(one.out, two.out) == 0.0);
   for (int i = 0; i < 3; ++i) CHECK(max_rel_diff(one.grads[i], two.grads[i]) == 0.0);
 }

@@ -2,7 +2,7 @@
 // loops, the fused kernel against the composed path (float64 tight, float32) for causal and
 // non-causal windows with key lengths, Tq != Tk and sizes off the 64 x 128 tiles, gradcheck of
 // both paths, that the kernel never reads key blocks outside the window, and the error for W < 0.
-#include "op_table.h"
+#include "attention_checks.h"
 
 #include <array>
 
@@ -11,49 +11,8 @@ using namespace focus::testing;
 
 namespace {
 
-Inputs leaves(const std::vector<Shape>& shapes, DType dtype, std::uint64_t seed) {
-  Inputs in;
-  for (const Shape& s : shapes) {
-    Generator g(seed++);
-    in.push_back(uniform(s, -1, 1, dtype, &g).requires_grad_());
-  }
-  return in;
-}
-
-struct Run {
-  Tensor out;
-  std::vector<Tensor> grads;  // d sum(out * u) / d q, k, v
-  std::string node;           // the output's grad_fn: which path ran
-};
-
-Run run(const Inputs& in, const AttentionMask& mask, AttentionPath path) {
-  AttentionOptions o;
-  o.path = path;
-  Run r;
-  r.out = scaled_dot_product_attention(in[0], in[1], in[2], mask, o);
-  r.node = r.out.grad_fn() ? r.out.grad_fn()->name() : "";
-  Generator g(77);
-  r.grads = grad({sum(r.out * uniform(r.out.shape(), -1, 1, r.out.dtype(), &g))}, in);
-  return r;
-}
-
-// Largest |a - b| relative to max(1, |b|); NaN must meet NaN, else -1.
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE_MESSAGE(a.shape() == b.shape(), "shapes differ: " << a.shape() << " vs " << b.shape());
-  const auto va = a.to_vector<double>(), vb = b.to_vector<double>();
-  double m = 0;
-  for (std::size_t i = 0; i < va.size(); ++i) {
-    if (std::isnan(va[i]) || std::isnan(vb[i])) {
-      if (std::isnan(va[i]) != std::isnan(vb[i])) return -1;
-      continue;
-    }
-    m = std::max(m, std::abs(va[i] - vb[i]) / std::max(1.0, std::abs(vb[i])));
-  }
-  return m;
-}
-
 // Returns the largest difference over the value and the three gradients (-1 if NaNs differ).
-double max_diff(const Run& a, const Run& b, const std::string& what) {
+double max_diff(const AttentionRun& a, const AttentionRun& b, const std::string& what) {
   double worst = max_rel_diff(a.out, b.out);
   for (int i = 0; i < 3; ++i) {
     const double d = max_rel_diff(a.grads[i], b.grads[i]);
@@ -139,9 +98,9 @@ TEST_CASE("local attention: window=W masks exactly what the rule written as loop
       const Inputs in = leaves({{2, tq, 4}, {2, tk, 4}, {2, tk, 3}}, kFloat64, 3);
       AttentionMask explicit_mask;
       explicit_mask.attn_mask = expected;
-      const Run reference = run(in, explicit_mask, AttentionPath::Composed);
-      CHECK(max_diff(run(in, m, AttentionPath::Composed), reference, "composed") == 0.0);
-      CHECK(max_diff(run(in, m, AttentionPath::Fused), reference, "fused") <= 1e-12);
+      const AttentionRun reference = run_attention(in, explicit_mask, AttentionPath::Composed);
+      CHECK(max_diff(run_attention(in, m, AttentionPath::Composed), reference, "composed") == 0.0);
+      CHECK(max_diff(run_attention(in, m, AttentionPath::Fused), reference, "fused") <= 1e-12);
     }
   }
   // A bias runs fused and keeps the window.
@@ -152,9 +111,9 @@ TEST_CASE("local attention: window=W masks exactly what the rule written as loop
   AttentionMask reference;
   reference.bias = biased.bias;
   reference.attn_mask = window_by_loops(9, 9, 3, true);
-  const Run with_bias = run(in, biased, AttentionPath::Auto);
+  const AttentionRun with_bias = run_attention(in, biased, AttentionPath::Auto);
   CHECK(with_bias.node == "scaled_dot_product_attention");
-  const double d = max_diff(with_bias, run(in, reference, AttentionPath::Composed), "bias");
+  const double d = max_diff(with_bias, run_attention(in, reference, AttentionPath::Composed), "bias");
   CHECK((d >= 0 && d <= 1e-12));
 }
 
@@ -162,8 +121,8 @@ TEST_CASE("local attention: fused equals composed in float64, value and every gr
   for (const Case& c : cases()) {
     CAPTURE(c.name);
     const Inputs in = leaves(c.shapes, kFloat64, 11);
-    const Run fused = run(in, c.mask, AttentionPath::Fused);
-    const Run composed = run(in, c.mask, AttentionPath::Composed);
+    const AttentionRun fused = run_attention(in, c.mask, AttentionPath::Fused);
+    const AttentionRun composed = run_attention(in, c.mask, AttentionPath::Composed);
     CHECK(fused.node == "scaled_dot_product_attention");
     CHECK(composed.node == "matmul");
     const double d = max_diff(fused, composed, c.name);
@@ -175,7 +134,8 @@ TEST_CASE("local attention: fused equals composed in float32") {
   for (const Case& c : cases()) {
     CAPTURE(c.name);
     const Inputs in = leaves(c.shapes, kFloat32, 11);
-    const double d = max_diff(run(in, c.mask, AttentionPath::Fused), run(in, c.mask, AttentionPath::Composed), c.name);
+    const double d = max_diff(run_attention(in, c.mask, AttentionPath::Fused),
+                              run_attention(in, c.mask, AttentionPath::Composed), c.name);
     CHECK((d >= 0 && d <= 2e-5));
   }
 }
@@ -188,20 +148,13 @@ TEST_CASE("local attention: a window of at least T is no window, bit for bit") {
     none.is_causal = causal;
     for (const std::int64_t w : {150, 151, 1000}) {
       CAPTURE(w);
-      CHECK(max_diff(run(in, window(w, causal), AttentionPath::Fused), run(in, none, AttentionPath::Fused), "W >= T") ==
-            0.0);
+      CHECK(max_diff(run_attention(in, window(w, causal), AttentionPath::Fused),
+                     run_attention(in, none, AttentionPath::Fused), "W >= T") == 0.0);
     }
   }
 }
 
 TEST_CASE("local attention: gradcheck of both paths in float64") {
-  auto with = [](AttentionMask mask, AttentionPath path) {
-    return [mask, path](const Inputs& in) {
-      AttentionOptions o;
-      o.path = path;
-      return scaled_dot_product_attention(in[0], in[1], in[2], mask, o);
-    };
-  };
   // Causal W = 3 with key lengths (row 69 of sequence 1 keeps keys 66, 67), rows crossing the
   // 64-row tile.
   const Inputs a = leaves({{2, 1, 70, 3}, {2, 1, 70, 3}, {2, 1, 70, 2}}, kFloat64, 21);
@@ -209,9 +162,9 @@ TEST_CASE("local attention: gradcheck of both paths in float64") {
   const Inputs b = leaves({{3, 2}, {131, 2}, {131, 2}}, kFloat64, 31);
   for (const AttentionPath path : {AttentionPath::Fused, AttentionPath::Composed}) {
     CAPTURE(int(path));
-    const GradcheckResult ra = gradcheck(with(window(3, true, {70, 68}), path), a);
+    const GradcheckResult ra = gradcheck(attention_on(window(3, true, {70, 68}), path), a);
     CHECK_MESSAGE(ra.ok, ra.message);
-    const GradcheckResult rb = gradcheck(with(window(2, false), path), b);
+    const GradcheckResult rb = gradcheck(attention_on(window(2, false), path), b);
     CHECK_MESSAGE(rb.ok, rb.message);
   }
 }
@@ -237,7 +190,7 @@ TEST_CASE("local attention: the fused kernel reads no key block outside the wind
   {
     // Causal, W = 64, keys 0..127 NaN: the query tiles from row 192 on see keys >= 128 only.
     in[2] = nan_keys(0, 128, in[2].detach());
-    const Run r = run(in, window(64, true), AttentionPath::Fused);
+    const AttentionRun r = run_attention(in, window(64, true), AttentionPath::Fused);
     CHECK(std::isnan(r.out.at<double>({0, 100, 0})));  // a row whose window holds NaN keys
     CHECK(finite_rows(r.out, 192, T));
     CHECK(finite_rows(r.grads[0], 192, T));
@@ -246,7 +199,7 @@ TEST_CASE("local attention: the fused kernel reads no key block outside the wind
     // Not causal, W = 32, keys 0..127 and 384..511 NaN: the query tiles of rows 192..319 see
     // keys 160..351 only.
     in[2] = nan_keys(384, T, in[2].detach());
-    const Run r = run(in, window(32, false), AttentionPath::Fused);
+    const AttentionRun r = run_attention(in, window(32, false), AttentionPath::Fused);
     CHECK(finite_rows(r.out, 192, 320));
     CHECK(finite_rows(r.grads[0], 192, 320));
   }
@@ -256,12 +209,7 @@ TEST_CASE("local attention: slices spread over threads give the same bits as one
   // 8 slices of 2000 queries x 101 keys x 16 (100 MFLOP forward): above the kernel's threshold
   // for starting threads.
   const Inputs in = leaves({{2, 4, 2000, 16}, {2, 4, 2000, 16}, {2, 4, 2000, 16}}, kFloat32, 61);
-  const int before = get_num_threads();
-  set_num_threads(1);
-  const Run one = run(in, window(100, true), AttentionPath::Fused);
-  set_num_threads(2);
-  const Run two = run(in, window(100, true), AttentionPath::Fused);
-  set_num_threads(before);
+  const auto [one, two] = fused_on_1_and_2_threads(in, window(100, true));
   CHECK(max_diff(one, two, "1 vs 2 threads") == 0.0);
 }
 
