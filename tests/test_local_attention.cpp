@@ -84,7 +84,9 @@ std::vector<Case> cases() {
 TEST_CASE("local attention: window=W masks exactly what the rule written as loops masks") {
   for (const bool causal : {true, false}) {
     const std::vector<std::array<std::int64_t, 3>> sizes = {{7, 7, 2}, {3, 9, 4}, {9, 4, 1}, {6, 6, 9}};  // Tq, Tk, W
-    for (const auto [tq, tk, w] : sizes) {
+    for (const auto& size : sizes) {
+      // Plain locals, not a structured binding: CAPTURE takes them into a lambda, which clang 14 refuses.
+      const std::int64_t tq = size[0], tk = size[1], w = size[2];
       CAPTURE(causal);
       CAPTURE(tq);
       CAPTURE(tk);
