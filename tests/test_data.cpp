@@ -387,7 +387,9 @@ TEST_CASE("data: dates are written in each pattern as documented") {
       {"{yyyy}-{mm}-{dd}", "1998-03-03"},
       {"{Wa}., {Map} {d}, {yyyy}", "tue., march 3, 1998"},
   };
-  for (const auto& [pattern, text] : expected) {
+  for (const auto& entry : expected) {  // not a structured binding: CAPTURE's lambda captures it (clang 14)
+    const auto& pattern = entry.first;
+    const auto& text = entry.second;
     CAPTURE(pattern);
     CHECK(format_date(d, pattern) == text);
     // Each of these is one the task writes.

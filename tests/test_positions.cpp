@@ -188,7 +188,9 @@ TEST_CASE("positions: ALiBi slopes follow the paper (powers of two by hand, othe
       {12, std::vector<double>{0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125, 0.00390625, 0.70710678118654757,
                                0.35355339059327384, 0.17677669529663695, 0.088388347648318488}},
   };
-  for (const auto& [h, want] : torch_slopes) {
+  for (const auto& entry : torch_slopes) {  // not a structured binding: CHECK_MESSAGE's lambda captures (clang 14)
+    const auto& h = entry.first;
+    const auto& want = entry.second;
     const auto got = nn::alibi_slopes(h, kFloat64).to_vector<double>();
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i)
@@ -249,7 +251,7 @@ TEST_CASE("positions: T5 buckets match positions_ref.py (both directions, causal
   {
     const nn::RelativeBuckets b{true, 32, 128};
     CHECK(bucket_checksum(b) == 4692590);
-    for (auto [r, want] : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 15},
+    for (auto rw : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 15},
                                                                              {-128, 15},
                                                                              {-100, 15},
                                                                              {-64, 14},
@@ -267,12 +269,12 @@ TEST_CASE("positions: T5 buckets match positions_ref.py (both directions, causal
                                                                              {20, 26},
                                                                              {100, 31},
                                                                              {300, 31}})
-      CHECK_MESSAGE(nn::relative_position_bucket(r, b) == want, "relative position " << r);
+      CHECK_MESSAGE(nn::relative_position_bucket(rw.first, b) == rw.second, "relative position " << rw.first);
   }
   {
     const nn::RelativeBuckets b{false, 32, 128};
     CHECK(bucket_checksum(b) == 1155805);
-    for (auto [r, want] : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 31},
+    for (auto rw : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 31},
                                                                              {-128, 31},
                                                                              {-100, 30},
                                                                              {-64, 26},
@@ -290,12 +292,12 @@ TEST_CASE("positions: T5 buckets match positions_ref.py (both directions, causal
                                                                              {20, 0},
                                                                              {100, 0},
                                                                              {300, 0}})
-      CHECK_MESSAGE(nn::relative_position_bucket(r, b) == want, "relative position " << r);
+      CHECK_MESSAGE(nn::relative_position_bucket(rw.first, b) == rw.second, "relative position " << rw.first);
   }
   {
     const nn::RelativeBuckets b{true, 8, 20};
     CHECK(bucket_checksum(b) == 1079386);
-    for (auto [r, want] : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 3},
+    for (auto rw : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 3},
                                                                              {-128, 3},
                                                                              {-100, 3},
                                                                              {-64, 3},
@@ -313,12 +315,12 @@ TEST_CASE("positions: T5 buckets match positions_ref.py (both directions, causal
                                                                              {20, 7},
                                                                              {100, 7},
                                                                              {300, 7}})
-      CHECK_MESSAGE(nn::relative_position_bucket(r, b) == want, "relative position " << r);
+      CHECK_MESSAGE(nn::relative_position_bucket(rw.first, b) == rw.second, "relative position " << rw.first);
   }
   {
     const nn::RelativeBuckets b{false, 10, 50};
     CHECK(bucket_checksum(b) == 383383);
-    for (auto [r, want] : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 9},
+    for (auto rw : std::vector<std::pair<std::int64_t, std::int64_t>>{{-300, 9},
                                                                              {-128, 9},
                                                                              {-100, 9},
                                                                              {-64, 9},
@@ -336,7 +338,7 @@ TEST_CASE("positions: T5 buckets match positions_ref.py (both directions, causal
                                                                              {20, 0},
                                                                              {100, 0},
                                                                              {300, 0}})
-      CHECK_MESSAGE(nn::relative_position_bucket(r, b) == want, "relative position " << r);
+      CHECK_MESSAGE(nn::relative_position_bucket(rw.first, b) == rw.second, "relative position " << rw.first);
   }
 }
 

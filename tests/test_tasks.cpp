@@ -257,7 +257,9 @@ TEST_CASE("tasks: README.md's task table has a row for every task, with its defa
       return nullptr;
     }
   };
-  for (const auto& [first, second] : rows) {
+  for (const auto& row : rows) {  // not a structured binding: CAPTURE's lambda captures it (clang 14)
+    const auto& first = row.first;
+    const auto& second = row.second;
     CAPTURE(first);
     const TaskInfo* t = task_of(first);
     CHECK_MESSAGE(t != nullptr, "README.md's task table has a row for a task the registry does not know");
