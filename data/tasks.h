@@ -47,6 +47,9 @@ struct Dataset {
   // Passes over `train` that a small Transformer needs to learn this task (the translate
   // trainer's default length): SCAN's long, repetitive outputs take far longer than the rest.
   std::int64_t epochs = kDefaultEpochs;
+  // The Transformer's position scheme this task trains best with (nn/positions.h names), or ""
+  // for the program's own default: scan-length's longer test outputs want relative positions.
+  std::string positions;
 };
 
 // How a file of pairs is written (see parse_examples).
@@ -59,7 +62,7 @@ struct TaskOptions {
   std::optional<std::int64_t> length_cutoff = std::nullopt;
 };
 
-// One task. char_level and epochs are its recipe, the training defaults that come with the
+// One task. char_level, epochs and positions are its recipe, the training defaults that come with the
 // task; make_task copies them (and the name) into the Dataset the generator returns.
 // A task that takes options gives generator_with_options (and says which options it takes);
 // register_task then fills in generator as that with default options, so generator is always set.
@@ -71,6 +74,7 @@ struct TaskInfo {
   bool takes_length_cutoff = false;                           // TaskOptions::length_cutoff (scan-length)
   bool char_level = false;                                    // see Dataset::char_level
   std::int64_t epochs = kDefaultEpochs;                       // see Dataset::epochs
+  std::string positions = {};                                 // see Dataset::positions
   std::string description = {};                               // one line, for --help and the docs
   // Files in this format take this task's recipe (recipe_for_format); at most one task per format.
   std::optional<ExampleFormat> recipe_for_files = std::nullopt;

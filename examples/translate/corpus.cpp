@@ -63,6 +63,7 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     c.name = cutoff == 22 ? d.name : d.name + ":" + std::to_string(cutoff);
     c.char_level = d.char_level;
     c.epochs = d.epochs;
+    c.positions = d.positions;
     c.train = std::move(d.train);
     c.valid = std::move(d.valid);
     c.test = std::move(d.test);
@@ -84,6 +85,7 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     const data::TaskInfo* info = recipe.empty() ? data::recipe_for_format(format) : data::find_task(recipe);
     if (info) {
       c.epochs = info->epochs;
+      c.positions = info->positions;
       c.char_level = info->char_level;
       std::cerr << "recipe: " << info->name << " (" << info->epochs << " epochs" << (recipe.empty() ? ", detected from the file format" : "")
                 << ")\n";

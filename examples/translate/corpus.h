@@ -25,6 +25,7 @@ struct Corpus {
   std::string name;  // task name or the training (else test) file
   bool char_level = false;
   std::int64_t epochs = 6;  // default training length: the task's (or the recipe's) epochs
+  std::string positions;    // the task's (or the recipe's) position scheme; "": translate's default
   std::vector<data::Example> train, valid, test;
 };
 

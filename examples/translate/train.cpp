@@ -22,6 +22,7 @@ namespace translate {
 int train_command(cli::Args& args) {
   Corpus corpus = load_corpus(args, true);
   ModelConfig mc;
+  if (!corpus.positions.empty()) mc.positions = corpus.positions;  // the task's recipe, as its epochs
   mc.d_model = args.get_int("d-model", 128, "model width", 8, 4096);
   mc.heads = args.get_int("heads", 4, "attention heads", 1, 64);
   mc.layers = args.get_int("layers", 2, "encoder layers (and as many decoder layers)", 1, 24);
