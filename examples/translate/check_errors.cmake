@@ -127,6 +127,15 @@ expect(2 "^translate: --heads 4 contradicts the checkpoint ${OUT}/good.safetenso
 expect(0 "" train ${data_only} --resume ${OUT}/good.safetensors --d-model 16 --heads 2 --ff 32 --layers 1)
 expect(2 "^translate: --norm rms contradicts the checkpoint ${OUT}/good.safetensors, trained with --norm layer$"
        train ${data_only} --resume ${OUT}/good.safetensors --norm rms)
+# The block's settings travel in the checkpoint: eval rebuilds an RMSNorm, post-norm, rotary,
+# local model from the file alone (with LayerNorm's defaults its tensors would not load).
+execute_process(COMMAND ${TRANSLATE} train ${small} --steps 2 --positions rope --attention local:4 --norm rms --norm-first 0
+                        --save ${OUT}/rope.safetensors RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not train the rope model (exit ${rc})")
+endif()
+expect(0 "" eval --load ${OUT}/rope.safetensors --test ${OUT}/test.tsv --threads 1)
+expect(0 "" train ${data_only} --resume ${OUT}/rope.safetensors --positions rope)
 # Block settings that disagree with the tensors (linformer's E [8, max_len] read as rank 9): exit 1.
 execute_process(COMMAND ${TRANSLATE} train ${small} --steps 2 --attention linformer:8 --save ${OUT}/linformer.safetensors
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
