@@ -1,5 +1,5 @@
 // Differentiable nn functions: softmax, log_softmax, cross_entropy, nll_loss, mse_loss,
-// layer_norm, dropout. The fused ones run one kernel of tensor/nn_kernels.h forward and one back;
+// layer_norm, batch_norm, dropout. The fused ones run one kernel of tensor/nn_kernels.h forward and one back;
 // under create_graph their backward is instead written with differentiable ops, recomputed from
 // the saved input, so that it can be differentiated again. mse_loss is composed (nothing to gain
 // from fusing it); dropout's backward is a product with its mask, differentiable as it stands.
@@ -269,6 +269,64 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
                              : Tensor(),
                           nw ? sum_to(g * xhat, normalized_shape) : Tensor(),
                           nb ? sum_to(g, normalized_shape) : Tensor()};
+                });
+}
+
+// ---- batch norm ---------------------------------------------------------------------------------
+
+// y = (x - mean_c) rstd_c weight_c + bias_c, rstd = 1 / sqrt(var + eps), statistics per channel c
+// over B and the trailing dims (M values);  x [B, C, ..], the rest [C];  dweight = sum(g xhat),
+// dbias = sum(g); training: dx = weight rstd (g - mean(g) - xhat mean(g xhat)); eval: dx = g weight rstd
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  check_floating("batch_norm", x);
+  if (x.dim() < 2) throw ShapeError("batch_norm: input must be [B, C, ..] (rank >= 2); got input=" + shape_str(x));
+  const std::int64_t C = x.shape()[1], M = C == 0 ? 0 : x.numel() / C;
+  for (const auto& [t, name] : {std::pair{running_mean, "running_mean"}, std::pair{running_var, "running_var"},
+                                std::pair{weight, "weight"}, std::pair{bias, "bias"}}) {
+    if (!t.defined()) continue;
+    check_same_dtype("batch_norm", x, t);
+    if (!(t.shape() == Shape{C}))
+      throw ShapeError("batch_norm: " + std::string(name) + " must be [C], C = input's dim 1; got " + name + "=" +
+                       shape_str(t) + ", input=" + shape_str(x));
+  }
+  if (!training && !(running_mean.defined() && running_var.defined()))
+    throw ValueError("batch_norm: eval mode needs running_mean and running_var; got input=" + shape_str(x));
+  if (training && M <= 1)
+    throw ValueError("batch_norm: expected more than 1 value per channel when training; got input=" + shape_str(x));
+  Tensor mean = running_mean, var = running_var;
+  if (training) {
+    const auto stats = kernel::batch_norm_stats(x);
+    mean = stats.mean, var = stats.var;
+    const double unbias = static_cast<double>(M) / static_cast<double>(M - 1);
+    if (running_mean.defined()) Tensor(running_mean).copy_(kernel::axpby(running_mean, 1 - momentum, mean, momentum));
+    if (running_var.defined()) Tensor(running_var).copy_(kernel::axpby(running_var, 1 - momentum, var, momentum * unbias));
+  }
+  Tensor out = kernel::batch_norm_apply(x, mean, var, weight, bias, eps);
+  if (!needs_grad(x, weight, bias)) return out;
+  const bool nx = x.requires_grad(), nw = weight.defined() && weight.requires_grad(),
+             nb = bias.defined() && bias.requires_grad();
+  // Copies in eval: the running statistics change in place at the next training step.
+  if (!training) mean = kernel::clone(mean), var = kernel::clone(var);
+  return record("batch_norm", out, {x, weight, bias},
+                [x = save(x), w = save(weight), mean, var, training, eps, nx, nw, nb](const Tensor& g) -> Grads {
+                  const Tensor& xv = x.get("batch_norm");
+                  const Tensor& wv = w.get("batch_norm");
+                  if (!GradMode::is_enabled()) {
+                    auto d = kernel::batch_norm_backward(g, xv, mean, var, wv, eps, training, nx, nw, nb);
+                    return {d.dx, d.dweight, d.dbias};
+                  }
+                  Dims dims{0};
+                  Shape per_channel{1, xv.shape()[1]};  // [1, C, 1, ..] broadcasts over x
+                  for (int d = 2; d < xv.dim(); ++d) dims.push_back(d), per_channel.push_back(1);
+                  const Tensor xc = training ? xv - focus::mean(xv, dims, true) : xv - mean.reshape(per_channel);
+                  const Tensor rstd = rsqrt((training ? focus::mean(xc * xc, dims, true) : var.reshape(per_channel)) + eps);
+                  const Tensor xhat = xc * rstd;
+                  const Tensor dnorm = wv.defined() ? g * wv.reshape(per_channel) : g;
+                  const Tensor dx = training ? rstd * (dnorm - focus::mean(dnorm, dims, true) -
+                                                       xhat * focus::mean(dnorm * xhat, dims, true))
+                                             : dnorm * rstd;
+                  return {nx ? dx : Tensor(), nw ? sum(g * xhat, dims) : Tensor(), nb ? sum(g, dims) : Tensor()};
                 });
 }
 

@@ -36,6 +36,15 @@ struct CrossEntropyOptions {
 [[nodiscard]] Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                                 const Tensor& bias = Tensor(), double eps = 1e-5);
 
+// Normalises each channel (dim 1) of input [B, C, ..] over B and the trailing dims, then scales and
+// shifts by weight and bias ([C] or undefined), as torch.nn.functional.batch_norm. training: the
+// batch's mean and biased variance normalise, and defined running_mean / running_var ([C]) are
+// updated in place, outside the graph: running = (1 - momentum) running + momentum batch_stat,
+// with the unbiased variance for running_var. Otherwise running_mean / running_var normalise.
+[[nodiscard]] Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                                const Tensor& weight, const Tensor& bias, bool training, double momentum = 0.1,
+                                double eps = 1e-5);
+
 // Zeroes each element with probability p and scales the rest by 1/(1-p) when training; the
 // identity otherwise. Draws from gen, or from the default generator when null.
 [[nodiscard]] Tensor dropout(const Tensor& x, double p, bool training, Generator* gen = nullptr);

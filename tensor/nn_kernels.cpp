@@ -5,6 +5,7 @@
 
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
+#include <focus/tensor/parallel.h>
 
 #include <cmath>
 #include <limits>
@@ -370,6 +371,123 @@ LayerNormGrads layer_norm_backward(const Tensor& g_in, const Tensor& x_in, const
     };
     if (need_dweight) out.dweight = to_tensor(dw);
     if (need_dbias) out.dbias = to_tensor(db);
+  });
+  return out;
+}
+
+// ---- batch norm ----------------------------------------------------------------------------------
+
+namespace {
+
+// x [N, C, ..] read as [N, C, S]: channel c's values are the N rows x + (n C + c) S, each S long.
+struct ChannelRows {
+  std::int64_t N, C, S;
+  explicit ChannelRows(const Tensor& x) : N(x.shape()[0]), C(x.shape()[1]), S(1) {
+    for (int d = 2; d < x.dim(); ++d) S *= x.shape()[d];
+  }
+  double count() const { return static_cast<double>(N * S); }
+  template <class Fn>  // fn(c) for every channel, split across threads when the tensor is large
+  void for_each_channel(Fn&& fn) const {
+    auto run = [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t c = b; c < e; ++c) fn(c);
+    };
+    if (N * C * S < (1 << 15)) return run(0, C);
+    parallel::for_ranges(C, run);
+  }
+  // The sum over channel c's values of term(row pointer offset, i), in double.
+  template <class Term>
+  double channel_sum(std::int64_t c, Term&& term) const {
+    double s = 0;
+    for (std::int64_t n = 0; n < N; ++n) {
+      const std::int64_t row = (n * C + c) * S;
+      s += sum_by_four(S, [&](std::int64_t i) { return term(row + i); });
+    }
+    return s;
+  }
+};
+
+template <class T>
+const T* data_or_null(const Tensor& t) {
+  return t.defined() ? t.data_ptr<T>() : nullptr;
+}
+
+}  // namespace
+
+BatchNormStats batch_norm_stats(const Tensor& x_in) {
+  const Tensor x = contiguous(x_in);
+  const ChannelRows r(x);
+  BatchNormStats out{Tensor::empty({r.C}, x.dtype()), Tensor::empty({r.C}, x.dtype())};
+  dispatch_floating("batch_norm", x.dtype(), [&]<class T>() {
+    const T* px = x.data_ptr<T>();
+    T *pm = out.mean.data_ptr<T>(), *pv = out.var.data_ptr<T>();
+    r.for_each_channel([&](std::int64_t c) {
+      const double mu = r.channel_sum(c, [&](std::int64_t i) { return static_cast<double>(px[i]); }) / r.count();
+      const double var = r.channel_sum(c, [&](std::int64_t i) {
+        const double d = px[i] - mu;
+        return d * d;
+      });
+      pm[c] = static_cast<T>(mu);
+      pv[c] = static_cast<T>(var / r.count());
+    });
+  });
+  return out;
+}
+
+Tensor batch_norm_apply(const Tensor& x_in, const Tensor& mean_in, const Tensor& var_in, const Tensor& weight_in,
+                        const Tensor& bias_in, double eps) {
+  const Tensor x = contiguous(x_in), mean = contiguous(mean_in), var = contiguous(var_in);
+  const Tensor weight = weight_in.defined() ? contiguous(weight_in) : Tensor();
+  const Tensor bias = bias_in.defined() ? contiguous(bias_in) : Tensor();
+  const ChannelRows r(x);
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  dispatch_floating("batch_norm", x.dtype(), [&]<class T>() {
+    const T *px = x.data_ptr<T>(), *pm = mean.data_ptr<T>(), *pv = var.data_ptr<T>();
+    const T *pw = data_or_null<T>(weight), *pb = data_or_null<T>(bias);
+    T* py = y.data_ptr<T>();
+    r.for_each_channel([&](std::int64_t c) {
+      // y = (x - mean) scale + bias: subtracting first keeps float32 exact when |mean| >> std
+      const double rs = 1.0 / std::sqrt(static_cast<double>(pv[c]) + eps);
+      const T m = pm[c], sc = static_cast<T>(pw ? pw[c] * rs : rs), sh = pb ? pb[c] : T(0);
+      for (std::int64_t n = 0; n < r.N; ++n) {
+        const std::int64_t row = (n * r.C + c) * r.S;
+        for (std::int64_t i = row; i < row + r.S; ++i) py[i] = (px[i] - m) * sc + sh;
+      }
+    });
+  });
+  return y;
+}
+
+// Per channel: 1. sum(g) and sum(g (x - mean)), giving dbias and dweight = rstd sum(g (x - mean));
+// 2. dx = k1 g + k2 (x - mean) + k3, the header's formula expanded into per-channel constants.
+BatchNormGrads batch_norm_backward(const Tensor& g_in, const Tensor& x_in, const Tensor& mean_in,
+                                   const Tensor& var_in, const Tensor& weight_in, double eps, bool batch_stats,
+                                   bool need_dx, bool need_dweight, bool need_dbias) {
+  const Tensor g = contiguous(g_in), x = contiguous(x_in), mean = contiguous(mean_in), var = contiguous(var_in);
+  const Tensor weight = weight_in.defined() ? contiguous(weight_in) : Tensor();
+  const ChannelRows r(x);
+  BatchNormGrads out;
+  if (need_dx) out.dx = Tensor::empty(x.shape(), x.dtype());
+  if (need_dweight) out.dweight = Tensor::empty({r.C}, x.dtype());
+  if (need_dbias) out.dbias = Tensor::empty({r.C}, x.dtype());
+  dispatch_floating("batch_norm_backward", x.dtype(), [&]<class T>() {
+    const T *pg = g.data_ptr<T>(), *px = x.data_ptr<T>(), *pm = mean.data_ptr<T>(), *pv = var.data_ptr<T>();
+    const T* pw = data_or_null<T>(weight);
+    T* pdx = need_dx ? out.dx.data_ptr<T>() : nullptr;
+    r.for_each_channel([&](std::int64_t c) {
+      const double mu = pm[c], rs = 1.0 / std::sqrt(static_cast<double>(pv[c]) + eps), w = pw ? pw[c] : 1.0;
+      const double sum_g = r.channel_sum(c, [&](std::int64_t i) { return static_cast<double>(pg[i]); });
+      const double sum_g_xhat = rs * r.channel_sum(c, [&](std::int64_t i) { return pg[i] * (px[i] - mu); });
+      if (need_dbias) out.dbias.data_ptr<T>()[c] = static_cast<T>(sum_g);
+      if (need_dweight) out.dweight.data_ptr<T>()[c] = static_cast<T>(sum_g_xhat);
+      if (!pdx) return;
+      const double k1 = w * rs, k2 = batch_stats ? -k1 * rs * sum_g_xhat / r.count() : 0.0;
+      const double k3 = batch_stats ? -k1 * sum_g / r.count() : 0.0;
+      const T a = static_cast<T>(k1), b = static_cast<T>(k2), d = static_cast<T>(k3), m = pm[c];
+      for (std::int64_t n = 0; n < r.N; ++n) {
+        const std::int64_t row = (n * r.C + c) * r.S;
+        for (std::int64_t i = row; i < row + r.S; ++i) pdx[i] = a * pg[i] + b * (px[i] - m) + d;
+      }
+    });
   });
   return out;
 }

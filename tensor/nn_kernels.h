@@ -64,6 +64,29 @@ struct LayerNormGrads {
 LayerNormGrads layer_norm_backward(const Tensor& g, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& weight, bool need_dx, bool need_dweight, bool need_dbias);
 
+// ---- batch norm ---------------------------------------------------------------------------------
+// x is read as [N, C, S]: channel c holds N * S values (S = the product of the dims after C, 1 for
+// [N, C]). Each channel is independent, so channels are split across threads. weight and bias
+// are [C] or undefined; statistics are [C] in x's dtype, accumulated in double.
+
+struct BatchNormStats {
+  Tensor mean, var;  // [C]: per-channel mean and biased variance (two passes: never negative)
+};
+BatchNormStats batch_norm_stats(const Tensor& x);
+// y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]
+Tensor batch_norm_apply(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight,
+                        const Tensor& bias, double eps);
+
+struct BatchNormGrads {
+  Tensor dx, dweight, dbias;  // undefined where not asked for
+};
+// With xhat = (x - mean) rstd, rstd = 1 / sqrt(var + eps), per channel over its N * S values:
+// dweight = sum(g xhat), dbias = sum(g); dx = weight rstd (g - mean(g) - xhat mean(g xhat)) when
+// mean and var were the batch's own (training), else dx = weight rstd g (eval: they are constants).
+BatchNormGrads batch_norm_backward(const Tensor& g, const Tensor& x, const Tensor& mean, const Tensor& var,
+                                   const Tensor& weight, double eps, bool batch_stats, bool need_dx,
+                                   bool need_dweight, bool need_dbias);
+
 // ---- dropout ------------------------------------------------------------------------------------
 // A contiguous tensor of the shape: 0 with probability p, else 1 / (1 - p); one gen.uniform()
 // draw per element in row-major order, so a seed gives the same mask in float32 and float64.
