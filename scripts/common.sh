@@ -8,8 +8,10 @@ FOCUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FOCUS_BUILD_DIR="${FOCUS_ROOT}/build"
 cd "${FOCUS_ROOT}" || exit 1
 
-# Compiler and build tools, BLAS for matmul (tensor/matmul.cpp), doctest for tests/.
-FOCUS_DEB_PACKAGES=(cmake g++ make libopenblas-dev doctest-dev)
+# Compiler and build tools, BLAS for matmul (tensor/matmul.cpp), doctest for tests/, zlib to
+# read gzipped IDX image files (data/idx.cpp), and Fashion-MNIST itself (four gzipped IDX files in
+# /usr/share/datasets/fashion-mnist) for the image examples and the tests that check the real files.
+FOCUS_DEB_PACKAGES=(cmake g++ make libopenblas-dev doctest-dev zlib1g-dev dataset-fashion-mnist)
 
 focus_log() { printf '[focus] %s\n' "$*"; }
 
