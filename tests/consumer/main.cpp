@@ -1,5 +1,7 @@
 // The package test's consumer: one tensor through a Linear layer and backward, using only the
-// installed headers and library. Prints values the test checks.
+// installed headers and library. Prints values the test checks. It also calls the IDX reader, whose
+// object file needs zlib, so the link proves the package config finds focus's private dependencies.
+#include <focus/data/idx.h>
 #include <focus/focus.h>
 
 #include <iostream>
@@ -15,6 +17,7 @@ int main() {
     std::cout << "consumer: " << *layer << "\n";
     std::cout << "consumer: weight.grad=" << layer->weight.grad() << "\n";
     std::cout << "consumer: bias.grad=" << layer->bias.grad() << "\n";
+    std::cout << "consumer: is_gzip=" << focus::data::is_gzip("\x1f\x8b") << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "consumer: " << e.what() << "\n";
