@@ -3,6 +3,7 @@
 // table look-up per pixel; augmentation only changes which source pixel each output reads.
 #include <focus/data/images.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
