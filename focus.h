@@ -22,6 +22,8 @@
 #include <focus/autograd/node.h>
 #include <focus/autograd/ops_elementwise.h>
 #include <focus/autograd/ops_attention.h>
+#include <focus/autograd/ops_conv.h>
+#include <focus/autograd/ops_pool.h>
 #include <focus/autograd/ops_matmul.h>
 #include <focus/autograd/ops_nn.h>
 #include <focus/autograd/ops_reduce.h>

@@ -25,3 +25,8 @@
 #include <focus/nn/decoding.h>
 #include <focus/nn/sampling.h>
 #include <focus/nn/gpt.h>
+#include <focus/nn/batch_norm.h>
+#include <focus/nn/conv.h>
+#include <focus/nn/pooling.h>
+#include <focus/nn/grid_positions.h>
+#include <focus/nn/vision_transformer.h>

@@ -2,6 +2,7 @@
 #include <focus/nn/positions.h>
 
 #include <focus/nn/alibi.h>
+#include <focus/nn/grid_positions.h>
 #include <focus/nn/positional.h>
 #include <focus/nn/registry.h>
 #include <focus/nn/relative_position.h>
@@ -30,6 +31,9 @@ NamedRegistry<PositionsFactory>& registry() {
         [](const PositionsConfig& c) -> Made {
           return std::make_shared<RelativePositionBias>(c.nhead, RelativeBuckets{.bidirectional = !c.causal}, c.dtype);
         }},
+       // A Vision Transformer's class token and square grid of patches (grid_positions.h).
+       {"sinusoidal2d",
+        [](const PositionsConfig& c) -> Made { return std::make_shared<GridSinusoidalPositions>(c.d_model, c.max_len, c.dtype); }},
        {"rope", [](const PositionsConfig& c) -> Made { return std::make_shared<RotaryPositions>(c.d_model, c.nhead); }},
        {"alibi", [](const PositionsConfig& c) -> Made { return std::make_shared<ALiBiPositions>(c.nhead, c.dtype); }}});
   return r;

@@ -5,8 +5,9 @@
 //   bias    an additive per-head bias [H, Tq, Tk] on the attention scores (alibi, relative).
 // Every method takes absolute positions (offsets), so cached decoding, which sees only new
 // positions, computes what the full sequence does. Built in: none, sinusoidal, learned,
-// relative (T5's buckets), rope, alibi; each scheme lives in its own file (positional.h, rope.h,
-// alibi.h, relative_position.h). A new scheme is a class deriving from Positions and one
+// relative (T5's buckets), sinusoidal2d (a ViT's class token and grid of patches), rope, alibi;
+// each scheme lives in its own file (positional.h, relative_position.h, grid_positions.h, rope.h,
+// alibi.h). A new scheme is a class deriving from Positions and one
 // register_positions call (docs/extending.md, "A new position scheme").
 #pragma once
 
@@ -58,7 +59,7 @@ using PositionsFactory = std::function<std::shared_ptr<Positions>(const Position
 void register_positions(const std::string& name, PositionsFactory make);
 
 // The scheme called name, made for config. Throws ValueError "positions: unknown name; got 'x'
-// (known: none, sinusoidal, learned, relative, rope, alibi)", or the scheme's own error (rope
+// (known: none, sinusoidal, learned, relative, sinusoidal2d, rope, alibi)", or the scheme's own error (rope
 // with an odd head dim).
 [[nodiscard]] std::shared_ptr<Positions> make_positions(const std::string& name, const PositionsConfig& config);
 

@@ -145,7 +145,7 @@ bool check_errors() {
   nn::TransformerOptions o;
   o.positions = "xpos";
   ok &= expect_error(error_of([&] { o.validate(); }),
-                     "TransformerOptions: positions must be a known name (none, sinusoidal, learned, relative, rope, "
+                     "TransformerOptions: positions must be a known name (none, sinusoidal, learned, relative, sinusoidal2d, rope, "
                      "alibi, kerple); got positions=xpos");
   return ok;
 }
