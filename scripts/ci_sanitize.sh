@@ -22,8 +22,8 @@ cmake --preset asan
 focus_log "building with $(nproc) jobs"
 cmake --build --preset asan -j"$(nproc)"
 
-focus_log "running the default suite under ASan + UBSan (ctest -LE 'long|mpi|browser')"
-ctest --test-dir "${FOCUS_BUILD_DIR}" --output-on-failure -j"$(nproc)" -LE 'long|mpi|browser' --no-tests=error "$@"
+focus_log "running the default suite under ASan + UBSan (ctest -LE 'long|mpi|browser|figure')"
+ctest --test-dir "${FOCUS_BUILD_DIR}" --output-on-failure -j"$(nproc)" -LE 'long|mpi|browser|figure' --no-tests=error "$@"
 
 # The sanitizer-only long runs; a tree without any is fine (--no-tests=ignore).
 focus_log "running the tests labelled sanitize"

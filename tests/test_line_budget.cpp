@@ -11,7 +11,7 @@
 
 namespace {
 
-constexpr long kCoreBudget = 11000;  // measured 8,182 when set, with room for work in progress
+constexpr long kCoreBudget = 13000;  // 11,000 until issue 18 added convolution, pooling, batch norm and the ViT (11,540)
 constexpr long kFileBudget = 800;    // the largest file had 374 when set
 
 long non_blank_lines(const std::filesystem::path& file) {
@@ -62,7 +62,7 @@ TEST_CASE("line_budget: the examples on the training kit stay short") {
   constexpr long kExampleFileBudget = 150;
   constexpr long kSmallestExampleBudget = 120;  // all of seq_classify's files, CMakeLists.txt included
   const fs::path root = FOCUS_SOURCE_DIR;
-  for (const char* name : {"translate", "char_lm", "mlp_spirals", "seq_classify"}) {
+  for (const char* name : {"translate", "char_lm", "mlp_spirals", "seq_classify", "fashion_cnn", "fashion_vit"}) {
     long in_example = 0;
     for (const auto& entry : fs::directory_iterator(root / "examples" / name)) {
       const auto ext = entry.path().extension();

@@ -1,0 +1,51 @@
+# The image examples' checkpoints (-DPROGRAM=<exe> -DOUT=<dir> "-DARGS=flag|value|..."):
+# 12 steps straight, and 5 steps (--stop-at saves) then --resume to 12, must print the same test
+# accuracy and leave byte-identical checkpoints: the weights, AdamW's moments, the schedule, batch
+# norm's running statistics and the dropout generator all survive the file, and the batches are a
+# function of (seed, step), so the resumed run draws the same ones. A flag that contradicts the
+# checkpoint is one line and exit 2.
+cmake_minimum_required(VERSION 3.25)
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+string(REPLACE "|" ";" args "${ARGS}")
+set(quick --test-images 300 --threads 1)
+
+function(run)
+  execute_process(COMMAND ${PROGRAM} ${ARGN} RESULT_VARIABLE s OUTPUT_VARIABLE o ERROR_VARIABLE e)
+  set(status "${s}" PARENT_SCOPE)
+  set(out "${o}" PARENT_SCOPE)
+  set(err "${e}" PARENT_SCOPE)
+endfunction()
+
+function(accuracy_of text var)
+  if(NOT text MATCHES "test_accuracy=([0-9.]+) seconds=")
+    message(FATAL_ERROR "no test_accuracy line in:\n${text}")
+  endif()
+  set(${var} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+endfunction()
+
+run(${args} ${quick} --seed 3 --warmup 2 --steps 12 --save ${OUT}/straight.safetensors)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "the straight run failed (${status}): ${out}${err}")
+endif()
+accuracy_of("${out}" straight)
+run(${args} ${quick} --seed 3 --warmup 2 --steps 12 --stop-at 5 --save ${OUT}/split.safetensors)
+if(NOT status EQUAL 0 OR NOT err MATCHES "stopped at step 5 of 12" OR out MATCHES "test_accuracy=")
+  message(FATAL_ERROR "--stop-at 5 should save and stop before evaluating (${status}): ${out}${err}")
+endif()
+run(--resume ${OUT}/split.safetensors --save ${OUT}/split.safetensors ${quick})
+if(NOT status EQUAL 0 OR NOT err MATCHES "resumed ${OUT}/split.safetensors at step 5 of 12")
+  message(FATAL_ERROR "the resumed run failed (${status}): ${out}${err}")
+endif()
+accuracy_of("${out}" resumed)
+message(STATUS "test accuracy straight ${straight}, resumed ${resumed}")
+file(SHA256 ${OUT}/straight.safetensors a)
+file(SHA256 ${OUT}/split.safetensors b)
+if(NOT straight STREQUAL resumed OR NOT a STREQUAL b)
+  message(FATAL_ERROR "the resumed run differs from the straight run (accuracy ${straight} vs ${resumed}; checkpoints ${a} vs ${b})")
+endif()
+run(--resume ${OUT}/split.safetensors --lr 0.5 ${quick})
+if(NOT status EQUAL 2 OR NOT err MATCHES "--lr")
+  message(FATAL_ERROR "a --lr that contradicts the checkpoint should exit 2 naming it; got ${status}: ${err}")
+endif()
+message(STATUS "contradicting flag: ${err}")
