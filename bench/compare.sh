@@ -5,7 +5,8 @@
 # the rounds and its spread (lowest..highest), one key=value line per workload (per T for W4).
 # Usage: bench/compare.sh [BUILD_DIR]   (default build/); environment: ROUNDS (3), THREADS ("1 2"),
 # TORCH_REF (../shared/bench/torch_ref.py beside the repository), DECODE_ITERS (3: a PyTorch decode step takes seconds),
-# OUT (a folder for the raw lines; default a temporary one), WORKLOADS (a subset of focus_bench's).
+# OUT (a folder for the raw lines; default a temporary one), WORKLOADS (a subset of focus_bench's;
+# the image examples' steps W7 and W8 run when named: WORKLOADS="image_cnn_step image_vit_step").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
@@ -34,6 +35,7 @@ for n in $threads_list; do
         transformer_step) /usr/bin/python3 "$torch_ref" "$n" | tee -a "$out/torch_$n.txt" >&2 ;;
         decode) /usr/bin/python3 "$here/torch_extra.py" "$n" --only decode --iters "$decode_iters" | tee -a "$out/torch_$n.txt" >&2 ;;
         attention_scaling) /usr/bin/python3 "$here/torch_extra.py" "$n" --only attention_scaling | tee -a "$out/torch_$n.txt" >&2 ;;
+        image_cnn_step|image_vit_step) /usr/bin/python3 "$here/torch_extra.py" "$n" --only "$w" | tee -a "$out/torch_$n.txt" >&2 ;;
       esac
     done
     echo "round $r of $rounds at $n threads done; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -9,8 +9,14 @@
 //   W6 attention_long     one attention layer's fwd+bwd, B=1, H=4, Dh=64, T = 1024..16384, for full
 //                         (causal, the fused kernel), local:256 (causal, a 256-key window in the
 //                         fused kernel) and linformer:256 (nn/linformer.h)
+//   W7 image_cnn_step     fashion_cnn's training step on 128 images (conv, batch norm, pooling)
+//   W8 image_vit_step     fashion_vit's training step on 128 images (49 patches + class token)
 #include <focus/focus.h>
+#include <focus/nn/batch_norm.h>
+#include <focus/nn/conv.h>
 #include <focus/nn/linformer.h>
+#include <focus/nn/pooling.h>
+#include <focus/nn/vision_transformer.h>
 #include <focus/tensor/allocator.h>
 
 #include <cblas.h>
@@ -360,6 +366,65 @@ void sgemm1024(const Settings& s) {
   std::printf("name=sgemm1024 threads=%d focus_ms=%.3f gflops=%.1f\n", s.threads, ms, 2.0 * 1024 * 1024 * 1024 / ms / 1e6);
 }
 
+// ---- W7 and W8: the Fashion-MNIST examples' training steps ---------------------------------------
+// One AdamW step on a batch of 128 random 28x28 images: forward, cross-entropy, backward, update.
+// W7 is fashion_cnn's network at its defaults (two blocks of [conv 3x3 no bias, batch norm, ReLU],
+// one of width 32 then two of width 64, each closed by a 2x2 max pool; a hidden layer of 128,
+// dropout, linear head); W8 fashion_vit's (4x4 patches,
+// d_model 64, 4 heads, 4 pre-norm GELU blocks with feed-forward 128, dropout 0). torch_extra.py
+// builds the same two in PyTorch.
+constexpr std::int64_t kImageBatch = 128;
+
+std::shared_ptr<nn::Sequential> fashion_cnn(std::int64_t width) {
+  auto net = std::make_shared<nn::Sequential>();
+  std::int64_t in = 1;
+  for (int block = 0; block < 2; ++block) {
+    const std::int64_t out = width << block;
+    for (int k = 0; k <= block; ++k, in = out) {  // one convolution in the first block, two in the second
+      net->push_back(std::make_shared<nn::Conv2d>(in, out, 3, 1, 1, false));
+      net->push_back(std::make_shared<nn::BatchNorm2d>(out));
+      net->push_back(std::make_shared<nn::ReLU>());
+    }
+    net->push_back(std::make_shared<nn::MaxPool2d>(2));
+  }
+  net->push_back(std::make_shared<nn::Flatten>());
+  net->push_back(std::make_shared<nn::Linear>(in * 7 * 7, 128));
+  net->push_back(std::make_shared<nn::ReLU>());
+  net->push_back(std::make_shared<nn::Dropout>(0.25));
+  net->push_back(std::make_shared<nn::Linear>(128, 10));
+  return net;
+}
+
+void image_step(const Settings& s, const char* name, nn::Module& model, const std::function<Tensor(const Tensor&)>& forward) {
+  optim::AdamW opt(model.named_parameters(), {.lr = 1e-3, .weight_decay = 0.05});
+  const Tensor images = randn({kImageBatch, 1, 28, 28}), labels = randint(0, 10, {kImageBatch});
+  const double ms = median_ms(
+      [&] {
+        opt.zero_grad();
+        cross_entropy(forward(images), labels).backward();
+        opt.step();
+      },
+      s.warmup, std::max(3, s.iters / 2));
+  std::printf("name=%s threads=%d batch=%lld focus_ms=%.3f images_per_s=%.0f params=%lld peak_rss_mb=%.1f\n", name, s.threads,
+              static_cast<long long>(kImageBatch), ms, static_cast<double>(kImageBatch) / (ms / 1e3),
+              static_cast<long long>(model.num_parameters()), peak_rss_mb());
+}
+
+void image_cnn_step(const Settings& s) {
+  manual_seed(0);
+  const auto net = fashion_cnn(32);
+  image_step(s, "image_cnn_step", *net, [&](const Tensor& x) { return net->forward(x); });
+}
+
+void image_vit_step(const Settings& s) {
+  manual_seed(0);
+  nn::VisionTransformerConfig c;
+  c.patch_size = 4, c.num_layers = 4;
+  c.block.d_model = 64, c.block.nhead = 4, c.block.dim_feedforward = 128, c.block.dropout = 0;
+  nn::VisionTransformer vit(c);
+  image_step(s, "image_vit_step", vit, [&](const Tensor& x) { return vit.forward(x); });
+}
+
 std::vector<std::int64_t> parse_list(const std::string& text) {
   std::vector<std::int64_t> out;
   std::size_t start = 0;
@@ -383,7 +448,8 @@ int main(int argc, char** argv) {
       {"seed_attention", seed_attention}, {"transformer_step", transformer_step},
       {"decode", decode},                 {"attention_scaling", attention_scaling},
       {"gemm_efficiency", gemm_efficiency}, {"attention_long", attention_long},
-      {"sgemm1024", sgemm1024},
+      {"sgemm1024", sgemm1024},           {"image_cnn_step", image_cnn_step},
+      {"image_vit_step", image_vit_step},
   };
   Settings s;
   try {
@@ -400,7 +466,7 @@ int main(int argc, char** argv) {
       else if (arg == "--iters") s.iters = static_cast<int>(parse_list(value()).at(0));
       else if (arg == "--help" || arg == "-h") {
         std::cout << "usage: focus_bench [--threads N] [--only NAME] [--batch B] [--T t1,t2,...] [--iters N]\n"
-                     "workloads: seed_attention transformer_step decode attention_scaling gemm_efficiency"
+                     "workloads: seed_attention transformer_step decode attention_scaling gemm_efficiency image_cnn_step image_vit_step"
                      " (sgemm1024 and attention_long only with --only)\n";
         return 0;
       } else throw std::invalid_argument("unknown flag " + arg);

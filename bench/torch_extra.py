@@ -9,6 +9,8 @@ name, threads, torch_ms (median per step after 3 warm-up steps), and per workloa
                      the whole prefix for each new token, as nn.Transformer users do (no cache)
   attention_scaling  W4: softmax(Q K^T / sqrt(d) + causal mask) V composed (torch 1.13 has no fused
                      SDPA), forward and backward, 4 heads of 64, batch 1, T = 128 .. 4096
+  image_cnn_step     W7: fashion_cnn's network, one AdamW step on 128 random 28x28 images
+  image_vit_step     W8: fashion_vit's Vision Transformer, the same step
 """
 import argparse, resource, statistics, time
 import torch, torch.nn as nn
@@ -116,8 +118,52 @@ def attention_scaling():
         print(f"name=attention_scaling threads={threads} T={T} torch_ms={ms:.3f} peak_rss_mb={peak_rss_mb():.1f}", flush=True)
 
 
+def fashion_cnn(width=32):
+    layers, c = [], 1
+    for block in range(2):
+        out = width << block
+        for _ in range(block + 1):  # one convolution in the first block, two in the second
+            layers += [nn.Conv2d(c, out, 3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU()]
+            c = out
+        layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
+
+
+class ViT(nn.Module):
+    """focus's nn::VisionTransformer: patches by reshape + Linear, class token, learned positions,
+    pre-norm GELU encoder layers with a final norm, a head on the class token."""
+    def __init__(s, patch=4, d=64, heads=4, layers=4, ff=128):
+        super().__init__(); s.p = patch; n = (28 // patch) ** 2
+        s.proj = nn.Linear(patch * patch, d)
+        s.cls_token = nn.Parameter(torch.randn(1, 1, d) * 0.02)
+        s.pos = nn.Parameter(torch.randn(n + 1, d) * 0.02)
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        s.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(d))
+        s.head = nn.Linear(d, 10)
+    def forward(s, x):
+        B, p, g = x.shape[0], s.p, 28 // s.p
+        x = x.reshape(B, 1, g, p, g, p).permute(0, 2, 4, 1, 3, 5).reshape(B, g * g, p * p)
+        x = torch.cat([s.cls_token.expand(B, -1, -1), s.proj(x)], 1) + s.pos
+        return s.head(s.encoder(x)[:, 0])
+
+
+def image_step(name, model):
+    opt = torch.optim.AdamW(model.parameters(), 1e-3, weight_decay=0.05)
+    x, y = torch.randn(128, 1, 28, 28), torch.randint(0, 10, (128,))
+    lossf = nn.CrossEntropyLoss()
+    def step():
+        opt.zero_grad(); lossf(model(x), y).backward(); opt.step()
+    ms = bench(step, 3, max(3, args.iters // 2))
+    print(f"name={name} threads={threads} batch=128 torch_ms={ms:.3f} images_per_s={128 / (ms / 1e3):.0f} "
+          f"peak_rss_mb={peak_rss_mb():.1f}", flush=True)
+
+
+def image_cnn_step(): image_step("image_cnn_step", fashion_cnn())
+def image_vit_step(): image_step("image_vit_step", ViT())
+
+
 workloads = {"seed_attention": seed_attention, "transformer_step": transformer_step, "decode": decode,
-             "attention_scaling": attention_scaling}
+             "attention_scaling": attention_scaling, "image_cnn_step": image_cnn_step, "image_vit_step": image_vit_step}
 if args.only and args.only not in workloads:
     raise SystemExit(f"torch_extra.py: unknown workload '{args.only}'")
 for name, fn in workloads.items():
