@@ -1,6 +1,10 @@
 // Elementwise kernels: copies and dtype conversion, binary ops with broadcasting, unary maths.
 // Each op is a small lambda handed to one of three loop drivers (map1, map2, map3) built on
-// strided_loop; the contiguous case is a plain indexed loop the compiler vectorises.
+// strided_loop; the contiguous case is a plain indexed loop the compiler vectorises. Ops on
+// floating tensors run on focus's threads when large (parallel_strided_loop): each element is
+// computed alone, so the result is the same at any thread count. Integer and bool ops stay on one
+// thread (the integer division check's lambda gathers a flag).
+#include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
 
@@ -11,12 +15,22 @@ namespace focus::kernel {
 
 namespace {
 
+// The loop driver for an op: threaded for floating outputs (see the top of this file).
+template <class Out, std::size_t N, class Body>
+void loop(const Shape& shape, const std::array<Strides, N>& strides, const std::array<std::int64_t, N>& offsets,
+          Body&& body) {
+  if constexpr (std::is_floating_point_v<Out>)
+    parallel_strided_loop<N>(shape, strides, offsets, body);
+  else
+    strided_loop<N>(shape, strides, offsets, body);
+}
+
 // out[i] = f(x[i]) over out's shape; x is already broadcast to that shape.
 template <class Out, class In, class F>
 void map1(const Tensor& out, const Tensor& x, F f) {
   Out* po = static_cast<Out*>(out.storage()->data());
   const In* px = static_cast<const In*>(x.storage()->data());
-  strided_loop<2>(out.shape(), {out.strides(), broadcast_strides(x.shape(), x.strides(), out.shape())},
+  loop<Out, 2>(out.shape(), {out.strides(), broadcast_strides(x.shape(), x.strides(), out.shape())},
                   {out.offset(), x.offset()}, [&](std::int64_t n, auto off, auto st) {
                     Out* o = po + off[0];
                     const In* a = px + off[1];
@@ -29,6 +43,28 @@ void map1(const Tensor& out, const Tensor& x, F f) {
                   });
 }
 
+// out = row(x) for float ops with a vectorised row function of fast_math.h (which the float32 GELU
+// uses in place of libm's erf; float64 keeps libm). A strided run is gathered into a small
+// contiguous buffer first, so every element goes through the same row code.
+inline void map1_rows(const Tensor& out, const Tensor& x, void (*row)(float*, const float*, std::int64_t)) {
+  float* po = static_cast<float*>(out.storage()->data());
+  const float* px = static_cast<const float*>(x.storage()->data());
+  loop<float, 2>(out.shape(), {out.strides(), broadcast_strides(x.shape(), x.strides(), out.shape())},
+                 {out.offset(), x.offset()}, [&](std::int64_t n, auto off, auto st) {
+                   float* o = po + off[0];
+                   const float* a = px + off[1];
+                   if (st[0] == 1 && st[1] == 1) return row(o, a, n);
+                   constexpr std::int64_t kChunk = 256;
+                   float in[kChunk], res[kChunk];
+                   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
+                     const std::int64_t m = std::min(kChunk, n - i0);
+                     for (std::int64_t i = 0; i < m; ++i) in[i] = a[(i0 + i) * st[1]];
+                     row(res, in, m);
+                     for (std::int64_t i = 0; i < m; ++i) o[(i0 + i) * st[0]] = res[i];
+                   }
+                 });
+}
+
 // out[i] = f(a[i], b[i]); a and b broadcast to out's shape.
 template <class Out, class In, class F>
 void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
@@ -36,7 +72,7 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   const In* pa = static_cast<const In*>(a.storage()->data());
   const In* pb = static_cast<const In*>(b.storage()->data());
   const Shape& s = out.shape();
-  strided_loop<3>(s,
+  loop<Out, 3>(s,
                   {out.strides(), broadcast_strides(a.shape(), a.strides(), s),
                    broadcast_strides(b.shape(), b.strides(), s)},
                   {out.offset(), a.offset(), b.offset()}, [&](std::int64_t n, auto off, auto st) {
@@ -65,7 +101,7 @@ void map3(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b, 
   const In* pa = static_cast<const In*>(a.storage()->data());
   const In* pb = static_cast<const In*>(b.storage()->data());
   const Shape& s = out.shape();
-  strided_loop<4>(s,
+  loop<Out, 4>(s,
                   {out.strides(), broadcast_strides(c.shape(), c.strides(), s),
                    broadcast_strides(a.shape(), a.strides(), s), broadcast_strides(b.shape(), b.strides(), s)},
                   {out.offset(), c.offset(), a.offset(), b.offset()}, [&](std::int64_t n, auto off, auto st) {
@@ -247,8 +283,10 @@ Tensor unary(UnaryOp op, const Tensor& x) {
         });
       case UnaryOp::Relu: return map1<T, T>(out, x, [](T v) { return v > 0 ? v : T(0); });
       case UnaryOp::Gelu:
+        if constexpr (std::is_same_v<T, float>) return map1_rows(out, x, rows::gelu);
         return map1<T, T>(out, x, [](T v) { return T(0.5) * v * (T(1) + std::erf(v * T(kInvSqrt2))); });
       case UnaryOp::GeluGrad:
+        if constexpr (std::is_same_v<T, float>) return map1_rows(out, x, rows::gelu_grad);
         return map1<T, T>(out, x, [](T v) {
           return T(0.5) * (T(1) + std::erf(v * T(kInvSqrt2))) + v * T(kInvSqrt2Pi) * std::exp(T(-0.5) * v * v);
         });

@@ -23,6 +23,8 @@ namespace focus::kernel::rows {
 
 namespace {
 constexpr std::int64_t kLanes = 16;
+constexpr float kInvSqrt2 = 0.707106781186547524f;
+constexpr float kInvSqrt2Pi = 0.398942280401432678f;
 }  // namespace
 
 // The max through integers: flipping the 31 low bits of negative floats makes their bit patterns
@@ -87,6 +89,18 @@ FOCUS_VECTOR_CLONES double sum(const float* row, std::int64_t n) {
   for (; i < n; ++i) s += row[i];
   for (std::int64_t l = 0; l < kLanes; ++l) s += lanes[l];
   return s;
+}
+
+// gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, and its derivative Phi(x) + x phi(x).
+FOCUS_VECTOR_CLONES void gelu(float* out, const float* x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = 0.5f * x[i] * (1.0f + erf_float(x[i] * kInvSqrt2));
+}
+
+FOCUS_VECTOR_CLONES void gelu_grad(float* out, const float* x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    out[i] = 0.5f * (1.0f + erf_float(v * kInvSqrt2)) + v * kInvSqrt2Pi * exp_float(-0.5f * v * v);
+  }
 }
 
 FOCUS_VECTOR_CLONES void accumulate(double* acc, const float* row, std::int64_t n) {

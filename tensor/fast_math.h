@@ -1,4 +1,5 @@
-// Loop-friendly math for the float paths of hot kernels (attention, softmax): exp_float has no
+// Loop-friendly math for the float paths of hot kernels (attention, softmax, GELU): exp_float and
+// erf_float have no
 // calls and no branches, so a loop over a row compiles to vector instructions, where a call to
 // libm's expf per element cannot; the row functions below are such loops, built for AVX-512,
 // for AVX2 with FMA and for the baseline x86-64 the library targets, with the best one the CPU
@@ -40,6 +41,32 @@ inline float exp_float(float x) {
   return x != x ? x : limited;
 }
 
+// erf(x) in float, within 2e-7 of the true value for every x (tests/test_fast_math.cpp checks it
+// against libm's erf in double); NaN stays NaN. Two pieces, both computed and one picked, so a loop
+// over a row still vectorises:
+//   |x| < 1.25:         x P(x^2), P of degree 6 (erf(x) / x is smooth and even);
+//   1.25 <= |x| < 3.92: sign(x) (1 - exp(-x^2) Q(|x| - 1.25)), Q of degree 9 fitted to
+//                       erfc(x) e^(x^2), which varies slowly where erfc itself falls fast;
+//   beyond 3.92 erf rounds to +-1 in float, which the second piece gives at the clamp.
+// P and Q are least-squares fits on Chebyshev nodes made by tests/reference/fit_erf.py.
+inline float erf_float(float x) {
+  const float a = x < 0 ? -x : x;
+  const float t = a * a;
+  const float near =
+      a * (1.12837914f + t * (-0.376124983f + t * (0.112823259f + t * (-0.0268084315f + t * (0.00511425317f +
+           t * (-0.000744995646f + t * 6.25273784e-05f))))));
+  const float ac = a < 3.92f ? a : 3.92f;
+  const float u = ac - 1.25f;
+  const float q =
+      0.367822866f + u * (-0.208817945f + u * (0.106744374f + u * (-0.0499556373f + u * (0.0213115004f +
+      u * (-0.00797218277f + u * (0.00241928895f + u * (-0.000533969421f + u * (7.35863779e-05f +
+      u * -4.65367498e-06f))))))));
+  const float far = 1.0f - exp_float(-ac * ac) * q;
+  const float m = a < 1.25f ? near : far;
+  const float r = x < 0 ? -m : m;
+  return x != x ? x : r;
+}
+
 // Row operations on float rows of n elements, vectorised (see the top of this file).
 namespace rows {
 float max(const float* row, std::int64_t n);                      // NaN if any is NaN; -inf if n = 0
@@ -49,6 +76,8 @@ void softmax_grad(float* ds, const float* p, std::int64_t n, float d);  // ds = 
 double dot(const float* a, const float* b, std::int64_t n);     // in double
 double sum(const float* row, std::int64_t n);                    // in double
 void accumulate(double* acc, const float* row, std::int64_t n);  // acc += row, in double
+void gelu(float* out, const float* x, std::int64_t n);           // out = x Phi(x), through erf_float
+void gelu_grad(float* out, const float* x, std::int64_t n);      // out = d gelu(x) / dx
 }  // namespace rows
 
 }  // namespace focus::kernel

@@ -260,6 +260,10 @@ std::int64_t count_not_ignored(const Tensor& targets, std::int64_t ignore_index)
 
 // ---- layer norm -----------------------------------------------------------------------------------
 
+// Row blocks of a large layer-norm backward: fixed, so dweight and dbias are summed the same way at
+// any thread count.
+constexpr std::int64_t kBackwardBlocks = 8;
+
 // The sum of term(c) for c in [0, n), in double, as four interleaved partial sums: four
 // independent chains of additions instead of one, so a row's sum runs at the adder's throughput
 // rather than waiting out its latency once per element.
@@ -311,9 +315,16 @@ LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Te
   dispatch_floating("layer_norm", x.dtype(), [&]<class T>() {
     const Tensor w = weight.defined() ? contiguous(weight) : Tensor();
     const Tensor b = bias.defined() ? contiguous(bias) : Tensor();
-    layer_norm_kernel<T>(x.data_ptr<T>(), w.defined() ? w.data_ptr<T>() : nullptr,
-                         b.defined() ? b.data_ptr<T>() : nullptr, out.y.data_ptr<T>(), out.mean.data_ptr<T>(),
-                         out.rstd.data_ptr<T>(), R, M, eps);
+    // Rows are independent: large inputs are cut into row ranges across focus's threads.
+    const T* px = x.data_ptr<T>();
+    const T* pw = w.defined() ? w.data_ptr<T>() : nullptr;
+    const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
+    T *py = out.y.data_ptr<T>(), *pmean = out.mean.data_ptr<T>(), *prstd = out.rstd.data_ptr<T>();
+    auto rows = [&](std::int64_t r0, std::int64_t r1) {
+      layer_norm_kernel<T>(px + r0 * M, pw, pb, py + r0 * M, pmean + r0, prstd + r0, r1 - r0, M, eps);
+    };
+    if (R * M < kParallelElements) rows(0, R);
+    else parallel::for_ranges(R, rows);
   });
   return out;
 }
@@ -358,11 +369,35 @@ LayerNormGrads layer_norm_backward(const Tensor& g_in, const Tensor& x_in, const
   dispatch_floating("layer_norm_backward", x.dtype(), [&]<class T>() {
     const Tensor w = weight.defined() ? contiguous(weight) : Tensor();
     if (need_dx) out.dx = Tensor::empty(x.shape(), x.dtype());
-    std::vector<double> dw(need_dweight ? width : 0, 0.0), db(need_dbias ? width : 0, 0.0);
-    layer_norm_backward_kernel<T>(g.data_ptr<T>(), x.data_ptr<T>(), contiguous(mean).data_ptr<T>(),
-                                  contiguous(rstd).data_ptr<T>(), w.defined() ? w.data_ptr<T>() : nullptr,
-                                  need_dx ? out.dx.data_ptr<T>() : nullptr, need_dweight ? dw.data() : nullptr,
-                                  need_dbias ? db.data() : nullptr, R, M);
+    // Large inputs: the rows are cut into kBackwardBlocks fixed blocks (by shape alone), each with
+    // its own dw/db partial sums, spread across focus's threads; the partials are then added in
+    // block order. So the result depends on the shape, never on the thread count; small inputs
+    // (one block) sum in plain row order.
+    const std::int64_t blocks = R * M < kParallelElements ? 1 : std::min<std::int64_t>(R, kBackwardBlocks);
+    std::vector<double> dw_parts(need_dweight ? blocks * width : 0, 0.0), db_parts(need_dbias ? blocks * width : 0, 0.0);
+    const T *pg = g.data_ptr<T>(), *px = x.data_ptr<T>(), *pw = w.defined() ? w.data_ptr<T>() : nullptr;
+    const Tensor mean_c = contiguous(mean), rstd_c = contiguous(rstd);
+    const T *pmean = mean_c.data_ptr<T>(), *prstd = rstd_c.data_ptr<T>();
+    T* pdx = need_dx ? out.dx.data_ptr<T>() : nullptr;
+    auto run_blocks = [&](std::int64_t b0, std::int64_t b1) {
+      for (std::int64_t blk = b0; blk < b1; ++blk) {
+        const std::int64_t r0 = blk * R / blocks, r1 = (blk + 1) * R / blocks;
+        layer_norm_backward_kernel<T>(pg + r0 * M, px + r0 * M, pmean + r0, prstd + r0, pw,
+                                      pdx ? pdx + r0 * M : nullptr,
+                                      need_dweight ? dw_parts.data() + blk * width : nullptr,
+                                      need_dbias ? db_parts.data() + blk * width : nullptr, r1 - r0, M);
+      }
+    };
+    if (blocks == 1) run_blocks(0, 1);
+    else parallel::for_ranges(blocks, run_blocks);
+    auto add_blocks = [&](const std::vector<double>& parts) {
+      if (parts.empty()) return std::vector<double>();
+      std::vector<double> acc(parts.begin(), parts.begin() + width);
+      for (std::int64_t blk = 1; blk < blocks; ++blk)
+        for (std::int64_t c = 0; c < width; ++c) acc[c] += parts[blk * width + c];
+      return acc;
+    };
+    const std::vector<double> dw = add_blocks(dw_parts), db = add_blocks(db_parts);
     auto to_tensor = [&](const std::vector<double>& acc) {
       Tensor t = Tensor::empty({width}, x.dtype());
       T* p = t.data_ptr<T>();

@@ -124,3 +124,44 @@ TEST_CASE("fast_math: rows::exp_shifted(_sum), softmax_grad, dot, sum and accumu
   CHECK(rows::exp_shifted_sum(row.data(), 3, 1.0f) == doctest::Approx(1.0 + std::exp(-1.0)).epsilon(1e-6));
   CHECK(row[1] == 0.0f);
 }
+
+TEST_CASE("fast_math: erf_float is within 2e-7 of erf over the whole line; NaN stays NaN") {
+  // Every 61st float from -5 to 5 (both pieces, the switch at 1.25 and the clamp at 3.92), against
+  // libm's erf in double.
+  double worst = 0;
+  float worst_at = 0;
+  for (float x = -5.0f; x <= 5.0f;) {
+    const double err = std::abs(static_cast<double>(erf_float(x)) - std::erf(static_cast<double>(x)));
+    if (err > worst) worst = err, worst_at = x;
+    for (int i = 0; i < 61; ++i) x = std::nextafter(x, 10.0f);
+  }
+  MESSAGE("worst |erf_float - erf| " << worst << " at " << worst_at);
+  CHECK(worst <= 2e-7);
+  for (float x : {1.25f, std::nextafter(1.25f, 0.0f), 3.92f, std::nextafter(3.92f, 10.0f)})
+    CHECK(std::abs(erf_float(x) - std::erf(static_cast<double>(x))) <= 2e-7);
+  CHECK(erf_float(0.0f) == 0.0f);
+  CHECK(erf_float(-2.0f) == -erf_float(2.0f));
+  const float inf = std::numeric_limits<float>::infinity();
+  CHECK(erf_float(inf) == 1.0f);
+  CHECK(erf_float(-inf) == -1.0f);
+  CHECK(erf_float(30.0f) == 1.0f);
+  CHECK(std::isnan(erf_float(std::numeric_limits<float>::quiet_NaN())));
+  // Small arguments keep their relative precision (erf(x) ~ 2x / sqrt(pi)).
+  CHECK(erf_float(1e-20f) == doctest::Approx(1.1283791670955126e-20).epsilon(1e-6));
+}
+
+TEST_CASE("fast_math: rows::gelu and gelu_grad match the formulas in double") {
+  for (std::int64_t n : kLengths) {
+    CAPTURE(n);
+    const std::vector<float> x = random_row(n, 300 + static_cast<unsigned>(n), -8, 8);
+    std::vector<float> g(static_cast<std::size_t>(n)), dg(static_cast<std::size_t>(n));
+    rows::gelu(g.data(), x.data(), n);
+    rows::gelu_grad(dg.data(), x.data(), n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double v = x[i];
+      const double cdf = 0.5 * (1 + std::erf(v / std::sqrt(2.0)));
+      CHECK(std::abs(g[i] - v * cdf) <= 2e-7 * std::max(1.0, std::abs(v)));
+      CHECK(std::abs(dg[i] - (cdf + v * std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI))) <= 3e-7);
+    }
+  }
+}

@@ -208,3 +208,43 @@ TEST_CASE("threads: matrix products give the same bits at 1, 2 and 3 threads") {
     }
   }
 }
+
+TEST_CASE("threads: elementwise ops on large float tensors give the same bits at 1, 2 and 3 threads") {
+  manual_seed(10);
+  // Large enough to be cut across threads: one contiguous run (cut in 64-element blocks), a
+  // broadcast bias (cut along the outer dim), a transposed (strided) operand, and float64.
+  const Tensor x = randn({64, 50, 128}), bias = randn({128}), y = randn({128, 50, 64}).transpose(0, 2);
+  const Tensor d = randn({300, 257}, kFloat64);
+  std::vector<std::vector<double>> ref;
+  for (int n : {1, 2, 3}) {
+    ThreadCount threads(n);
+    const std::vector<Tensor> outs = {gelu(x), x + bias, x * y, (x - 1.5).exp(), gelu(y), sqrt(d * d),
+                                      where(x > 0, x, y)};
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      CAPTURE(i);
+      const auto v = outs[i].to_vector<double>();
+      if (ref.size() <= i) ref.push_back(v);
+      else CHECK(std::memcmp(v.data(), ref[i].data(), v.size() * sizeof(double)) == 0);
+    }
+  }
+}
+
+TEST_CASE("threads: layer norm forward and backward give the same bits at 1, 2 and 3 threads") {
+  manual_seed(11);
+  // [6400, 64] is cut into row ranges (forward) and 8 row blocks (backward's dweight and dbias).
+  const Tensor x0 = randn({128, 50, 64}), w0 = randn({64}), b0 = randn({64}), up = randn({128, 50, 64});
+  std::vector<std::vector<double>> ref;
+  for (int n : {1, 2, 3}) {
+    ThreadCount threads(n);
+    const Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_(), b = b0.detach().requires_grad_();
+    const Tensor y = layer_norm(x, {64}, w, b);
+    (y * up).sum().backward();
+    const std::vector<Tensor> outs = {y, x.grad(), w.grad(), b.grad()};
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      CAPTURE(i);
+      const auto v = outs[i].to_vector<double>();
+      if (ref.size() <= i) ref.push_back(v);
+      else CHECK(std::memcmp(v.data(), ref[i].data(), v.size() * sizeof(double)) == 0);
+    }
+  }
+}
