@@ -91,6 +91,10 @@ FOCUS_VECTOR_CLONES double sum(const float* row, std::int64_t n) {
   return s;
 }
 
+FOCUS_VECTOR_CLONES void log_softmax_grad(float* d, const float* g, const float* y, std::int64_t n, float sum_g) {
+  for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] - exp_float(y[i]) * sum_g;
+}
+
 // gelu(x) = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, and its derivative Phi(x) + x phi(x).
 FOCUS_VECTOR_CLONES void gelu(float* out, const float* x, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) out[i] = 0.5f * x[i] * (1.0f + erf_float(x[i] * kInvSqrt2));

@@ -76,6 +76,7 @@ void softmax_grad(float* ds, const float* p, std::int64_t n, float d);  // ds = 
 double dot(const float* a, const float* b, std::int64_t n);     // in double
 double sum(const float* row, std::int64_t n);                    // in double
 void accumulate(double* acc, const float* row, std::int64_t n);  // acc += row, in double
+void log_softmax_grad(float* d, const float* g, const float* y, std::int64_t n, float sum_g);  // d = g - exp(y) sum_g
 void gelu(float* out, const float* x, std::int64_t n);           // out = x Phi(x), through erf_float
 void gelu_grad(float* out, const float* x, std::int64_t n);      // out = d gelu(x) / dx
 }  // namespace rows

@@ -101,12 +101,13 @@ void strided_loop(const Shape& shape, const std::array<Strides, N>& strides,
 inline constexpr std::int64_t kParallelElements = std::int64_t{1} << 15;
 inline constexpr std::int64_t kParallelAlign = 64;
 
+// `weight` is the elements each index stands for (a row's length when the body handles whole rows).
 template <std::size_t N, class Body>
 void parallel_strided_loop(const Shape& shape, const std::array<Strides, N>& strides,
-                           const std::array<std::int64_t, N>& offsets, Body&& body) {
+                           const std::array<std::int64_t, N>& offsets, Body&& body, std::int64_t weight = 1) {
   RunLayout<N> l;
   if (!coalesce(shape, strides, l)) return;
-  if (l.count() < kParallelElements || parallel::in_parallel_region() || get_num_threads() < 2) {
+  if (l.count() * weight < kParallelElements || parallel::in_parallel_region() || get_num_threads() < 2) {
     walk_runs(l, offsets, body);
     return;
   }

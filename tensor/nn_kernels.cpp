@@ -3,10 +3,12 @@
 // without a copy; the losses and layer norm read rows of a 2-D view.
 #include <focus/tensor/nn_kernels.h>
 
+#include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
 #include <focus/tensor/parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -24,19 +26,35 @@ T* base(const Tensor& t) {
 Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? as_strided(t, {1}, {1}, t.offset()) : t; }
 
 // Calls row(offsets) once per slice of `shape` along dim; offsets[k] is where operand k's slice
-// starts in its storage, and the slice steps by operand k's stride of dim.
+// starts in its storage, and the slice steps by operand k's stride of dim. Slices are independent:
+// large tensors share them across focus's threads, each slice computed the same way on any thread.
 template <std::size_t N, class Row>
 void for_each_slice(const Shape& shape, int dim, const std::array<Strides, N>& strides,
                     const std::array<std::int64_t, N>& offsets, Row&& row) {
   Shape outer = shape;
   outer[dim] = 1;
-  strided_loop<N>(outer, strides, offsets, [&](std::int64_t n, auto off, auto st) {
+  parallel_strided_loop<N>(outer, strides, offsets, [&](std::int64_t n, auto off, auto st) {
     std::array<std::int64_t, N> o;
     for (std::int64_t i = 0; i < n; ++i) {
       for (std::size_t k = 0; k < N; ++k) o[k] = off[k] + i * st[k];
       row(o);
     }
-  });
+  }, shape[dim]);
+}
+
+// One contiguous float row of (log-)softmax on fast_math's vectorised max and exp (the float64
+// path below keeps libm, so gradient checks stay exact). A NaN anywhere makes the row NaN.
+void softmax_row_float(const float* a, float* b, std::int64_t n, bool log) {
+  const float m = rows::max(a, n);
+  std::copy(a, a + n, b);
+  const float s = rows::exp_shifted_sum(b, n, m);
+  if (log) {
+    const float log_s = std::log(s);
+    for (std::int64_t j = 0; j < n; ++j) b[j] = (a[j] - m) - log_s;
+  } else {
+    const float inv = 1.0f / s;
+    for (std::int64_t j = 0; j < n; ++j) b[j] *= inv;
+  }
 }
 
 // Shapes: x [.., n, ..] with n along dim; y the same, contiguous.
@@ -50,6 +68,9 @@ void softmax_kernel(const Tensor& x, const Tensor& y, int dim, bool log) {
   for_each_slice<2>(x.shape(), dim, {x.strides(), y.strides()}, {x.offset(), y.offset()}, [&](const auto& o) {
     const T* a = px + o[0];
     T* b = py + o[1];
+    if constexpr (std::is_same_v<T, float>) {
+      if (sx == 1 && sy == 1) return softmax_row_float(a, b, n, log);
+    }
     T m = -std::numeric_limits<T>::infinity();
     for (std::int64_t j = 0; j < n; ++j) {
       const T v = a[j * sx];
@@ -86,6 +107,13 @@ void softmax_backward_kernel(const Tensor& y, const Tensor& g, const Tensor& dx,
                       const T* yr = py + o[0];
                       const T* gr = pg + o[1];
                       T* d = pd + o[2];
+                      if constexpr (std::is_same_v<T, float>) {
+                        if (sy == 1 && sg == 1 && sd == 1) {
+                          if (log) return rows::log_softmax_grad(d, gr, yr, n, static_cast<float>(rows::sum(gr, n)));
+                          std::copy(gr, gr + n, d);
+                          return rows::softmax_grad(d, yr, n, static_cast<float>(rows::dot(gr, yr, n)));
+                        }
+                      }
                       double s = 0;  // softmax: sum(g * y); log_softmax: sum(g)
                       if (log) {
                         for (std::int64_t j = 0; j < n; ++j) s += gr[j * sg];
@@ -129,6 +157,16 @@ Tensor log_softmax_backward(const Tensor& y, const Tensor& g, int dim) { return 
 
 // ---- cross-entropy and nll ------------------------------------------------------------------------
 
+namespace {
+// fn(i0, i1) over row ranges of [0, N): across focus's threads when N x C is large. Each row is
+// computed alone, so the rows' results do not depend on the thread count.
+template <class Fn>
+void for_row_ranges(std::int64_t N, std::int64_t C, Fn&& fn) {
+  if (N * C < kParallelElements) return fn(0, N);
+  parallel::for_ranges(N, fn);
+}
+}  // namespace
+
 // Shapes: logits [N, C] (any strides), targets [N]. Per row: m = max, s = sum exp(x - m); then
 //   loss = log s + m - sum_c q[c] x[c] = log s + (1 - e)(m - x[t]) + (e / C) sum_c (m - x[c]),
 // written with (m - x) so that large logits do not cancel. Caches lse = m + log s.
@@ -143,27 +181,39 @@ CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& ta
     T* loss = out.losses.data_ptr<T>();
     T* lse = out.lse.data_ptr<T>();
     const double e = label_smoothing;
-    for (std::int64_t i = 0; i < N; ++i) {
-      const std::int64_t t = pt[i * st];
-      if (t == ignore_index) {
-        loss[i] = 0;
-        lse[i] = 0;
-        continue;
+    for_row_ranges(N, C, [&](std::int64_t i0, std::int64_t i1) {
+      std::vector<float> scratch;  // float rows: exp(x - m) on fast_math's vectorised exp
+      for (std::int64_t i = i0; i < i1; ++i) {
+        const std::int64_t t = pt[i * st];
+        if (t == ignore_index) {
+          loss[i] = 0;
+          lse[i] = 0;
+          continue;
+        }
+        const T* x = px + i * s0;
+        T m = -std::numeric_limits<T>::infinity();
+        double s = 0, spread = 0;  // spread = sum_c (m - x[c]), needed only when smoothing
+        if constexpr (std::is_same_v<T, float>) {
+          if (s1 == 1) {
+            m = rows::max(x, C);
+            scratch.assign(x, x + C);
+            s = rows::exp_shifted_sum(scratch.data(), C, m);
+          }
+        }
+        if (!(std::is_same_v<T, float> && s1 == 1)) {
+          for (std::int64_t c = 0; c < C; ++c)
+            if (x[c * s1] > m || x[c * s1] != x[c * s1]) m = x[c * s1];
+          for (std::int64_t c = 0; c < C; ++c) s += std::exp(x[c * s1] - m);
+        }
+        if (e != 0)
+          for (std::int64_t c = 0; c < C; ++c) spread += static_cast<double>(m) - x[c * s1];
+        const double log_s = std::log(s);
+        double l = log_s + (1 - e) * (static_cast<double>(m) - x[t * s1]);
+        if (e != 0) l += e / static_cast<double>(C) * spread;
+        loss[i] = static_cast<T>(l);
+        lse[i] = static_cast<T>(m + log_s);
       }
-      const T* x = px + i * s0;
-      T m = -std::numeric_limits<T>::infinity();
-      for (std::int64_t c = 0; c < C; ++c)
-        if (x[c * s1] > m || x[c * s1] != x[c * s1]) m = x[c * s1];
-      double s = 0, spread = 0;  // spread = sum_c (m - x[c]), needed only when smoothing
-      for (std::int64_t c = 0; c < C; ++c) s += std::exp(x[c * s1] - m);
-      if (e != 0)
-        for (std::int64_t c = 0; c < C; ++c) spread += static_cast<double>(m) - x[c * s1];
-      const double log_s = std::log(s);
-      double l = log_s + (1 - e) * (static_cast<double>(m) - x[t * s1]);
-      if (e != 0) l += e / static_cast<double>(C) * spread;
-      loss[i] = static_cast<T>(l);
-      lse[i] = static_cast<T>(m + log_s);
-    }
+    });
   });
   return out;
 }
@@ -181,19 +231,31 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& targets, const
     const std::int64_t st = targets.strides()[0], sl = lse.strides()[0], sg = dloss.strides()[0];
     T* d = dlogits.data_ptr<T>();
     const Smoothing q(label_smoothing, C);
-    for (std::int64_t i = 0; i < N; ++i) {
-      T* drow = d + i * C;
-      const std::int64_t t = pt[i * st];
-      if (t == ignore_index) {
-        for (std::int64_t c = 0; c < C; ++c) drow[c] = 0;
-        continue;
+    for_row_ranges(N, C, [&](std::int64_t i0, std::int64_t i1) {
+      for (std::int64_t i = i0; i < i1; ++i) {
+        T* drow = d + i * C;
+        const std::int64_t t = pt[i * st];
+        if (t == ignore_index) {
+          for (std::int64_t c = 0; c < C; ++c) drow[c] = 0;
+          continue;
+        }
+        const T* x = px + i * s0;
+        const T l = pl[i * sl], g = pg[i * sg];
+        const T off = static_cast<T>(q.off);
+        bool done = false;
+        if constexpr (std::is_same_v<T, float>) {
+          if (s1 == 1) {  // exp(x - lse) on fast_math's vectorised exp
+            std::copy(x, x + C, drow);
+            rows::exp_shifted(drow, C, l);
+            for (std::int64_t c = 0; c < C; ++c) drow[c] = g * (drow[c] - off);
+            done = true;
+          }
+        }
+        if (!done)
+          for (std::int64_t c = 0; c < C; ++c) drow[c] = g * (std::exp(x[c * s1] - l) - off);
+        drow[t] -= g * static_cast<T>(q.on - q.off);
       }
-      const T* x = px + i * s0;
-      const T l = pl[i * sl], g = pg[i * sg];
-      const T off = static_cast<T>(q.off);
-      for (std::int64_t c = 0; c < C; ++c) drow[c] = g * (std::exp(x[c * s1] - l) - off);
-      drow[t] -= g * static_cast<T>(q.on - q.off);
-    }
+    });
   });
   return dlogits;
 }

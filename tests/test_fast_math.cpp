@@ -165,3 +165,15 @@ TEST_CASE("fast_math: rows::gelu and gelu_grad match the formulas in double") {
     }
   }
 }
+
+TEST_CASE("fast_math: rows::log_softmax_grad equals g - exp(y) sum_g") {
+  for (std::int64_t n : kLengths) {
+    CAPTURE(n);
+    const std::vector<float> y = random_row(n, 400 + static_cast<unsigned>(n), -30, 0);
+    const std::vector<float> g = random_row(n, 500 + static_cast<unsigned>(n), -1, 1);
+    std::vector<float> d(static_cast<std::size_t>(n));
+    rows::log_softmax_grad(d.data(), g.data(), y.data(), n, 0.75f);
+    for (std::int64_t i = 0; i < n; ++i)
+      CHECK(d[i] == doctest::Approx(g[i] - std::exp(static_cast<double>(y[i])) * 0.75).epsilon(1e-6).scale(1));
+  }
+}

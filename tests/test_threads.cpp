@@ -248,3 +248,26 @@ TEST_CASE("threads: layer norm forward and backward give the same bits at 1, 2 a
     }
   }
 }
+
+TEST_CASE("threads: softmax, log-softmax and cross-entropy give the same bits at 1, 2 and 3 threads") {
+  manual_seed(12);
+  // Rows shared across threads: attention-like scores along the last dim, a strided dim, and
+  // [6400, 500] logits with label smoothing; forward and backward.
+  const Tensor s0 = randn({8, 4, 50, 50}), logits0 = randn({6400, 500}), up = randn({8, 4, 50, 50});
+  const Tensor targets = randint(0, 500, {6400});
+  std::vector<std::vector<double>> ref;
+  for (int n : {1, 2, 3}) {
+    ThreadCount threads(n);
+    const Tensor s = s0.detach().requires_grad_(), logits = logits0.detach().requires_grad_();
+    const Tensor p = softmax(s, -1), lp = log_softmax(s, -1), q = softmax(s, 2);
+    const Tensor loss = cross_entropy(logits, targets, {.label_smoothing = 0.1});
+    (((p + lp + q) * up).sum() + loss).backward();
+    const std::vector<Tensor> outs = {p, lp, q, loss, s.grad(), logits.grad()};
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      CAPTURE(i);
+      const auto v = outs[i].to_vector<double>();
+      if (ref.size() <= i) ref.push_back(v);
+      else CHECK(std::memcmp(v.data(), ref[i].data(), v.size() * sizeof(double)) == 0);
+    }
+  }
+}
