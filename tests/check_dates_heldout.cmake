@@ -1,9 +1,10 @@
-# Long test (CTest label "long"): does the dates task hold up outside its own generator? Trains
+# README figure (CTest label "figure", run by hand): does the dates task hold up outside its own
+# generator? Trains
 # `translate train --task dates` with its defaults (--threads 2 only), then scores the model on
 # tests/reference/dates_heldout.tsv, 1,000 dates in forms written apart from data/dates.cpp (by
 # tests/reference/dates_heldout.py), and requires exact_match >= 0.995. Prints the test split's
 # record, the held-out record and the first wrong translations.
-# Run: ctest --test-dir <build> -L long -R dates_heldout
+# Run: ctest --test-dir <build> -L figure -R dates_heldout
 # Inputs: -DTRANSLATE=<translate binary> -DOUT=<scratch folder> -DHELDOUT=<the .tsv>
 cmake_minimum_required(VERSION 3.25)
 set(required 0.995)
