@@ -4,6 +4,8 @@
 // reader of TSV / SCAN files with every error it reports (seed corpus in tests/corpus/data).
 #include <doctest/doctest.h>
 
+#include "error_text.h"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -27,16 +29,6 @@ using namespace focus::data;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::filesystem::path corpus_dir() { return std::filesystem::path(__FILE__).parent_path() / "corpus" / "data"; }
 

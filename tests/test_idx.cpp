@@ -4,6 +4,8 @@
 // as its name says.
 #include <doctest/doctest.h>
 
+#include "error_text.h"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,16 +21,6 @@ using namespace focus::data;
 namespace {
 
 namespace fs = std::filesystem;
-
-template <class E = FormatError, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
 
 fs::path corpus(const std::string& name) { return fs::path(__FILE__).parent_path() / "corpus" / "idx" / name; }
 
@@ -108,10 +100,10 @@ TEST_CASE("idx: each broken header or payload rule names the file and the rule")
   };
   for (const Case& c : cases) {
     CAPTURE(c.message);
-    CHECK(error_of([&] { (void)parse_idx(c.bytes, "f.idx"); }) == c.message);
+    CHECK(error_of<FormatError>([&] { (void)parse_idx(c.bytes, "f.idx"); }) == c.message);
   }
   // Handing parse_idx a gzipped file is a likely slip: the message says what to call instead.
-  CHECK(error_of([&] { (void)parse_idx(file_bytes(corpus("valid_images_3d.idx.gz")), "a.gz"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)parse_idx(file_bytes(corpus("valid_images_3d.idx.gz")), "a.gz"); }) ==
         "read_idx: a.gz: the magic must start with two zero bytes; got 0x1F 0x8B (gzip data: read it with read_idx, "
         "which decompresses)");
 }
@@ -136,7 +128,7 @@ TEST_CASE("idx: a gzipped file and the plain one give the same array, whatever t
 TEST_CASE("idx: corrupt, truncated, trailing and oversized gzip streams are rejected") {
   const auto error_for = [](const char* name) {
     const std::string path = corpus(name).string();
-    return error_of([&] { (void)read_idx(path); }).substr(path.size() + 12);  // after "read_idx: <path>: "
+    return error_of<FormatError>([&] { (void)read_idx(path); }).substr(path.size() + 12);  // after "read_idx: <path>: "
   };
   CHECK(error_for("bad_gzip_truncated.gz").starts_with("the gzip stream is truncated: it ends before its trailer"));
   CHECK(error_for("bad_gzip_corrupt.gz") == "the gzip stream is corrupt; got zlib's \"invalid block type\"");
@@ -146,9 +138,9 @@ TEST_CASE("idx: corrupt, truncated, trailing and oversized gzip streams are reje
   // 17 MiB of zeros in 17 KB: within read_idx's 1 GiB cap, past a 1 MiB one, and stopped there.
   const std::string bomb = file_bytes(corpus("bad_gzip_past_fuzz_cap.gz"));
   CHECK(gunzip(bomb, "bomb.gz").size() == 8 + (std::size_t{17} << 20));
-  CHECK(error_of([&] { (void)gunzip(bomb, "bomb.gz", std::size_t{1} << 20); }) ==
+  CHECK(error_of<FormatError>([&] { (void)gunzip(bomb, "bomb.gz", std::size_t{1} << 20); }) ==
         "read_idx: bomb.gz: the gzip stream inflates past the 1048576-byte limit");
-  CHECK(error_of([&] { (void)gunzip("plain", "p.idx"); }) == "read_idx: p.idx: gzip data starts with 1f 8b; got something else");
+  CHECK(error_of<FormatError>([&] { (void)gunzip("plain", "p.idx"); }) == "read_idx: p.idx: gzip data starts with 1f 8b; got something else");
 }
 
 TEST_CASE("idx: every seed corpus file is accepted or rejected as its name says") {
@@ -156,12 +148,12 @@ TEST_CASE("idx: every seed corpus file is accepted or rejected as its name says"
   for (const auto& entry : fs::directory_iterator(corpus(""))) {
     const std::string name = entry.path().filename().string();
     CAPTURE(name);
-    std::string error = error_of([&] { (void)read_idx(entry.path().string()); });
+    std::string error = error_of<FormatError>([&] { (void)read_idx(entry.path().string()); });
     // The image-set rules (labels below 10 classes, ubyte images) reject what IDX itself allows.
     if (error.empty() && name.starts_with("bad_label"))
-      error = error_of([&] { (void)read_image_set(corpus("valid_images_3d.idx").string(), entry.path().string(), 10); });
+      error = error_of<FormatError>([&] { (void)read_image_set(corpus("valid_images_3d.idx").string(), entry.path().string(), 10); });
     if (error.empty() && name.starts_with("bad_images"))
-      error = error_of([&] { (void)read_image_set(entry.path().string(), corpus("valid_labels_1d.idx").string(), 10); });
+      error = error_of<FormatError>([&] { (void)read_image_set(entry.path().string(), corpus("valid_labels_1d.idx").string(), 10); });
     if (name.starts_with("valid_")) {
       CHECK(error == "");
       ++valid;
@@ -179,8 +171,8 @@ TEST_CASE("idx: every seed corpus file is accepted or rejected as its name says"
 }
 
 TEST_CASE("idx: read_idx names a missing file or a folder") {
-  CHECK(error_of([] { (void)read_idx("/nonexistent/t.idx"); }) ==
+  CHECK(error_of<FormatError>([] { (void)read_idx("/nonexistent/t.idx"); }) ==
         "read_idx: /nonexistent/t.idx: cannot open file: No such file or directory");
   const std::string dir = corpus("").parent_path().string();
-  CHECK(error_of([&] { (void)read_idx(dir); }) == "read_idx: " + dir + ": cannot open file: it is a directory");
+  CHECK(error_of<FormatError>([&] { (void)read_idx(dir); }) == "read_idx: " + dir + ": cannot open file: it is a directory");
 }

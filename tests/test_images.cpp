@@ -5,6 +5,8 @@
 // move pixels and nothing else.
 #include <doctest/doctest.h>
 
+#include "error_text.h"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -21,16 +23,6 @@ using namespace focus::data;
 namespace {
 
 namespace fs = std::filesystem;
-
-template <class E = FormatError, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
 
 IdxArray ubytes(std::vector<std::int64_t> dims, std::vector<std::uint8_t> values) {
   return {kIdxUByte, std::move(dims), std::string(values.begin(), values.end())};
@@ -80,17 +72,17 @@ const FashionMnist& fashion_mnist() {
 TEST_CASE("images: the image-set rules name the file and the rule") {
   const IdxArray images = ubytes({2, 1, 2}, {1, 2, 3, 4}), labels = ubytes({2}, {0, 9});
   CHECK(image_set_from_idx(images, labels, 10, "i", "l").labels == std::vector<std::int64_t>{0, 9});
-  CHECK(error_of([&] { (void)image_set_from_idx(images, ubytes({4}, {0, 1, 12, 3}), 10, "i", "l"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)image_set_from_idx(images, ubytes({4}, {0, 1, 12, 3}), 10, "i", "l"); }) ==
         "read_image_set: l: the label count must equal the image count; got 4 labels for 2 images in i");
-  CHECK(error_of([&] { (void)image_set_from_idx(images, ubytes({2}, {3, 12}), 10, "i", "t10k-labels-idx1-ubyte.gz"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)image_set_from_idx(images, ubytes({2}, {3, 12}), 10, "i", "t10k-labels-idx1-ubyte.gz"); }) ==
         "read_image_set: t10k-labels-idx1-ubyte.gz: label 12 at index 1 is not below 10 classes");
-  CHECK(error_of([&] { (void)image_set_from_idx(ubytes({4}, {1, 2, 3, 4}), labels, 10, "i", "l"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)image_set_from_idx(ubytes({4}, {1, 2, 3, 4}), labels, 10, "i", "l"); }) ==
         "read_image_set: i: images must be rank 3 [count, rows, cols]; got dims=[4]");
-  CHECK(error_of([&] { (void)image_set_from_idx(images, ubytes({2, 1}, {0, 1}), 10, "i", "l"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)image_set_from_idx(images, ubytes({2, 1}, {0, 1}), 10, "i", "l"); }) ==
         "read_image_set: l: labels must be rank 1 [count]; got dims=[2, 1]");
   IdxArray floats = images;
   floats.type_code = kIdxFloat32;
-  CHECK(error_of([&] { (void)image_set_from_idx(floats, labels, 10, "i", "l"); }) ==
+  CHECK(error_of<FormatError>([&] { (void)image_set_from_idx(floats, labels, 10, "i", "l"); }) ==
         "read_image_set: i: images must be ubyte (type 0x08); got float32");
   CHECK(error_of<ValueError>([&] { (void)image_set_from_idx(images, labels, 0, "i", "l"); }) ==
         "read_image_set: num_classes must be from 1 to 256 (labels are bytes); got 0");
@@ -103,7 +95,7 @@ TEST_CASE("images: read_fashion_mnist reads a folder of four plain files (--data
   write_idx(dir / "train-images-idx3-ubyte", ubytes({3, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255}));
   write_idx(dir / "train-labels-idx1-ubyte", ubytes({3}, {9, 0, 5}));
   write_idx(dir / "t10k-images-idx3-ubyte", ubytes({1, 2, 2}, {7, 7, 7, 7}));
-  CHECK(error_of([&] { (void)read_fashion_mnist(dir.string()); }) ==
+  CHECK(error_of<FormatError>([&] { (void)read_fashion_mnist(dir.string()); }) ==
         "read_fashion_mnist: " + dir.string() +
             ": has neither t10k-labels-idx1-ubyte nor t10k-labels-idx1-ubyte.gz; install Debian's "
             "dataset-fashion-mnist (apt-get install dataset-fashion-mnist, into /usr/share/datasets/fashion-mnist) "
