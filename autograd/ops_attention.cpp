@@ -74,9 +74,23 @@ std::string number_text(double v) {
   return s.str();
 }
 
+// The key of one call's dropout mask, drawn from the options' generator (the default one when
+// null): the fused kernel and the composed path read the same mask from it
+// (kernel::AttentionDropout), and the next call draws another.
+kernel::AttentionDropout dropout_of(const AttentionOptions& options) {
+  kernel::AttentionDropout d;
+  d.p = options.dropout_p;
+  if (d.p > 0) {
+    auto draws = (options.gen ? *options.gen : default_generator()).lock();
+    const std::uint64_t high = draws.next_u32();
+    d.key = high << 32 | draws.next_u32();
+  }
+  return d;
+}
+
 // softmax(q k^T * scale, masked) (dropout) @ v, every step a node of the graph.
 Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
-                          const AttentionOptions& options, double scale, Tensor* weights) {
+                          const kernel::AttentionDropout& drop, double scale, Tensor* weights) {
   const std::int64_t tq = q.size(-2), tk = k.size(-2);
   Tensor scores = matmul(q, k.mT()) * scale;
   if (mask.bias.defined()) {
@@ -95,7 +109,7 @@ Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, con
   }
   Tensor w = softmax(scores, -1);
   if (weights) *weights = w;
-  if (options.dropout_p > 0) w = dropout(w, options.dropout_p, true, options.gen);
+  if (drop.p > 0) w = w * kernel::attention_dropout_mask(drop, w.shape(), w.dtype());
   return matmul(w, v);
 }
 
@@ -124,21 +138,24 @@ Tensor expand_batch(const Tensor& t, const Shape& batch) {
 // The gradients of the composed path written with differentiable ops, recomputed from q, k, v
 // (and the bias): what the fused node's backward runs under create_graph, so it can be
 // differentiated again.
-//   P = softmax(S), S = scale q k^T + bias (masked);  dv = P^T g,  dS = P * (g v^T - rowsum(g v^T * P)),
+//   P = softmax(S), S = scale q k^T + bias (masked), Z = the dropout factors (1 without dropout);
+//   dv = (P Z)^T g,  dP = (g v^T) Z,  dS = P * (dP - rowsum(dP * P)),
 //   dq = scale dS k,  dk = scale dS^T q,  dbias = dS  (each summed back to its input's shape)
 // The bias's gradient comes 4th, only when bias_grad (the node has the bias as an input).
 Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias, bool bias_grad,
-                        const Tensor& g, const AttentionMask& mask, double scale) {
+                        const Tensor& g, const AttentionMask& mask, const kernel::AttentionDropout& drop, double scale) {
   Tensor scores = matmul(q, k.mT()) * scale;
   if (bias.defined()) scores = scores + bias;
   const Tensor keep = attention_keep_mask(mask, q.size(-2), k.size(-2), scores.dim());
   if (keep.defined())
     scores = masked_fill(scores, kernel::unary(kernel::UnaryOp::LogicalNot, keep), -std::numeric_limits<double>::infinity());
   const Tensor p = softmax(scores, -1);
-  const Tensor dp = matmul(g, v.mT());
+  const Tensor z = drop.p > 0 ? kernel::attention_dropout_mask(drop, p.shape(), p.dtype()) : Tensor();
+  const Tensor pz = z.defined() ? p * z : p;
+  const Tensor dp = z.defined() ? matmul(g, v.mT()) * z : matmul(g, v.mT());
   const Tensor ds = p * (dp - sum(dp * p, {-1}, true));
   Grads grads = {sum_to(matmul(ds, k) * scale, q.shape()), sum_to(matmul(ds.mT(), q) * scale, k.shape()),
-                 sum_to(matmul(p.mT(), g), v.shape())};
+                 sum_to(matmul(pz.mT(), g), v.shape())};
   if (bias_grad) grads.push_back(sum_to(ds, bias.shape()));
   return grads;
 }
@@ -147,14 +164,14 @@ Grads composed_backward(const Tensor& q, const Tensor& k, const Tensor& v, const
 // [.., Tq], and for short key sequences the weights (the kernel keeps them only when Tk fits one
 // block). `flash` carries the mask; the bias (mask.bias) is handed to the kernel here.
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
-                       kernel::FlashMask flash, const Shape& batch, double scale) {
+                       kernel::FlashMask flash, const kernel::AttentionDropout& drop, const Shape& batch, double scale) {
   const Tensor& bias = mask.bias;
   const Shape scores = kernel::with_rows(batch, q.size(-2), k.size(-2));
   if (bias.defined()) flash.bias = kernel::broadcast_to(bias, scores);
   const bool bias_grad = needs_grad(bias);
   const bool grad = needs_grad(q, k, v) || bias_grad;
   kernel::FlashForward f = kernel::flash_attention_forward(expand_batch(q, batch), expand_batch(k, batch),
-                                                           expand_batch(v, batch), flash, scale, grad);
+                                                           expand_batch(v, batch), flash, scale, grad, drop);
   if (!grad) return f.out;
   std::vector<Tensor> inputs = {q, k, v};
   if (bias_grad) inputs.push_back(bias);
@@ -165,14 +182,14 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   flash.bias = Tensor();
   return record(kOp, f.out, inputs,
                 [qs = save(q), ks = save(k), vs = save(v), bs = save(bias), out = save_output(f.out), lse = f.lse,
-                 weights = f.weights, rest, flash, batch, scores, scale, bias_grad](const Tensor& g) -> Grads {
+                 weights = f.weights, rest, flash, drop, batch, scores, scale, bias_grad](const Tensor& g) -> Grads {
                   const Tensor &q = qs.get(kOp), &k = ks.get(kOp), &v = vs.get(kOp), &bias = bs.get(kOp);
-                  if (GradMode::is_enabled()) return composed_backward(q, k, v, bias, bias_grad, g, rest, scale);
+                  if (GradMode::is_enabled()) return composed_backward(q, k, v, bias, bias_grad, g, rest, drop, scale);
                   kernel::FlashMask with_bias = flash;
                   if (bias.defined()) with_bias.bias = kernel::broadcast_to(bias, scores);
                   const kernel::FlashGrads gr = kernel::flash_attention_backward(
                       expand_batch(q, batch), expand_batch(k, batch), expand_batch(v, batch), out.get(kOp), lse, weights,
-                      g, with_bias, scale, bias_grad);
+                      g, with_bias, scale, bias_grad, drop);
                   Grads grads = {sum_to(gr.dq, q.shape()), sum_to(gr.dk, k.shape()), sum_to(gr.dv, v.shape())};
                   if (bias_grad) grads.push_back(sum_to(gr.dbias, bias.shape()));
                   return grads;
@@ -201,18 +218,19 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const double scale = options.scale > 0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(d));
 
   if (mask.bias.defined()) check_same_dtype("scaled_dot_product_attention (bias)", q, mask.bias);
-  // The weights and dropout on them need the [.., Tq, Tk] weights, which the kernel never forms.
-  // A bias does not: the kernel adds it tile by tile (bench/attention_bias_bench.cpp measured
-  // that against the composed path, docs/attention_kernel.md).
-  const bool needs_composed = weights != nullptr || options.dropout_p > 0;
-  if (options.path == AttentionPath::Fused && needs_composed)
-    throw ValueError(std::string(op) + ": the fused path returns no weights and applies no dropout; " +
-                     "got weights " + (weights ? "requested" : "not requested") +
-                     ", dropout_p=" + number_text(options.dropout_p));
+  if (!(options.dropout_p >= 0 && options.dropout_p < 1))
+    throw ValueError(std::string(op) + ": dropout_p must be in [0, 1); got dropout_p=" + number_text(options.dropout_p));
+  // Returning the weights needs the [.., Tq, Tk] weights, which the kernel never forms. Dropout
+  // and a bias do not: the kernel draws the one and adds the other tile by tile
+  // (bench/attention_bias_bench.cpp measured the bias against the composed path,
+  // docs/attention_kernel.md).
+  if (options.path == AttentionPath::Fused && weights != nullptr)
+    throw ValueError(std::string(op) + ": the fused path returns no weights; got weights requested");
+  const kernel::AttentionDropout drop = dropout_of(options);
   Shape batch;
-  if (options.path == AttentionPath::Composed || needs_composed || tq == 0 || tk == 0 || d == 0 ||
+  if (options.path == AttentionPath::Composed || weights != nullptr || tq == 0 || tk == 0 || d == 0 ||
       v.size(-1) == 0 || !fused_batch(q, k, v, batch))
-    return composed_attention(q, k, v, mask, options, scale, weights);
+    return composed_attention(q, k, v, mask, drop, scale, weights);
 
   kernel::FlashMask flash;
   flash.is_causal = mask.is_causal;
@@ -227,13 +245,13 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   const Shape k_batch(std::vector<std::int64_t>(k.shape().begin(), k.shape().end() - 2));
   const Shape scores = kernel::with_rows(broadcast_shapes(op, q_batch, k_batch), tq, tk);
   if (mask.bias.defined() && !broadcasts_to(mask.bias.shape(), scores))
-    return composed_attention(q, k, v, mask, options, scale, weights);
+    return composed_attention(q, k, v, mask, drop, scale, weights);
   if (mask.attn_mask.defined()) {
     check_dtype("scaled_dot_product_attention (attn_mask)", mask.attn_mask, kBool);
-    if (!broadcasts_to(mask.attn_mask.shape(), scores)) return composed_attention(q, k, v, mask, options, scale, weights);
+    if (!broadcasts_to(mask.attn_mask.shape(), scores)) return composed_attention(q, k, v, mask, drop, scale, weights);
     flash.keep = kernel::broadcast_to(mask.attn_mask, kernel::with_rows(batch, tq, tk));
   }
-  return fused_attention(q, k, v, mask, flash, batch, scale);
+  return fused_attention(q, k, v, mask, flash, drop, batch, scale);
 }
 
 }  // namespace focus

@@ -36,13 +36,17 @@ struct AttentionMask {
 // tensor/attention_kernel.h, whose memory is linear in T (it never forms the [.., Tq, Tk] weights).
 // Composed: matmul, masked_fill, softmax, dropout, matmul, each a node of the graph.
 enum class AttentionPath {
-  Auto,      // fused, unless the weights or dropout_p > 0 are asked for (then composed)
-  Fused,     // throws ValueError when the weights or dropout are asked for
+  Auto,      // fused, unless the weights are asked for (then composed)
+  Fused,     // throws ValueError when the weights are asked for
   Composed,  // always composed (tests compare the two paths with it)
 };
 
 struct AttentionOptions {
-  double dropout_p = 0;        // dropout on the weights (training only: pass 0 in eval)
+  // Dropout on the weights (training only: pass 0 in eval), in [0, 1). Each call draws one 64-bit
+  // key from gen; the mask is a function of that key and each weight's position
+  // (kernel::AttentionDropout), so both paths drop the same weights for the same generator state,
+  // at any thread count, and the fused backward draws the mask again instead of storing it.
+  double dropout_p = 0;
   Generator* gen = nullptr;    // for that dropout; default generator when null
   double scale = 0;            // 0 means 1/sqrt(d)
   AttentionPath path = AttentionPath::Auto;

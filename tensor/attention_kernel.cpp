@@ -4,6 +4,7 @@
 // such tiles plus a few numbers per query row.
 #include <focus/tensor/attention_kernel.h>
 
+#include <focus/tensor/counter_random.h>
 #include <focus/tensor/factory.h>
 #include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
@@ -12,6 +13,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -203,6 +205,40 @@ MaskReader mask_reader(const FlashMask& mask, const Shape& batch, std::int64_t t
   return m;
 }
 
+// ---- dropout ------------------------------------------------------------------------------------
+// The mask of AttentionDropout (attention_kernel.h) as the loops read it: the factors of keys
+// [j0, j0 + n) of query row i in slice s, drawn four at a time.
+struct DropoutReader {
+  const AttentionDropout* d = nullptr;  // null: no dropout
+  std::uint32_t threshold = 0;          // a draw below it drops the weight: p * 2^32
+  double keep = 1;                      // 1 / (1 - p)
+
+  explicit DropoutReader(const AttentionDropout& dropout) {
+    if (!(dropout.p >= 0 && dropout.p < 1))
+      throw ValueError("attention dropout: p must be in [0, 1); got p=" + std::to_string(dropout.p));
+    if (dropout.p == 0) return;
+    d = &dropout;
+    threshold = static_cast<std::uint32_t>(std::min(dropout.p * 4294967296.0, 4294967295.0));
+    keep = 1.0 / (1.0 - dropout.p);
+  }
+  explicit operator bool() const { return d != nullptr; }
+
+  template <class T>
+  void factors(std::int64_t s, std::int64_t i, std::int64_t j0, std::int64_t n, T* out) const {
+    const T kept = static_cast<T>(keep);
+    const auto counter = [&](std::int64_t j) {
+      return std::array<std::uint32_t, 4>{static_cast<std::uint32_t>(j >> 2), static_cast<std::uint32_t>(i),
+                                          static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(std::uint64_t(s) >> 32)};
+    };
+    std::int64_t j = j0;
+    const std::int64_t end = j0 + n;
+    while (j < end) {
+      const std::array<std::uint32_t, 4> bits = philox4x32(counter(j), d->key);
+      for (int lane = int(j & 3); lane < 4 && j < end; ++lane, ++j) *out++ = bits[lane] >= threshold ? kept : T(0);
+    }
+  }
+};
+
 Shape batch_of(const Tensor& t) {
   Shape b;
   for (int d = 0; d < t.dim() - 2; ++d) b.push_back(t.shape()[d]);
@@ -299,11 +335,11 @@ double keys_per_row(const FlashMask& mask, std::int64_t tk) {
 // unnormalised output acc = sum_j exp(s_ij - m) v_j. A new key block with a larger max rescales
 // l and acc by exp(m_old - m_new). At the end out = acc / l and lse = m + log(l).
 template <class T>
-void forward_slices(const Operand& q, const Operand& k, const Operand& v, const MaskReader& mask, T* out, T* lse,
-                    T* weights, std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk,
-                    std::int64_t dh, std::int64_t dv, T scale) {
+void forward_slices(const Operand& q, const Operand& k, const Operand& v, const MaskReader& mask,
+                    const DropoutReader& drop, T* out, T* lse, T* weights, std::int64_t s_begin, std::int64_t s_end,
+                    std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
-  std::vector<T> S(kRows * kKeys);
+  std::vector<T> S(kRows * kKeys), Z(drop ? kKeys : 0);
   std::vector<T> m(kRows);
   std::vector<double> l(kRows);
   for (std::int64_t s = s_begin; s < s_end; ++s) {
@@ -342,18 +378,27 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
           }
           l[r] += sum;
         }
+        if (W) {  // one key block (tk <= kKeys, from key 0): P before dropout, normalised below
+          for (std::int64_t r = 0; r < rows; ++r)
+            std::copy(S.data() + r * kKeys, S.data() + r * kKeys + cols, W + (i0 + r) * tk + j0);
+        }
+        if (drop) {  // l summed P before dropout; the output sums the kept weights, scaled up
+          for (std::int64_t r = 0; r < rows; ++r) {
+            drop.factors(s, i0 + r, j0, cols, Z.data());
+            T* row = S.data() + r * kKeys;
+            for (std::int64_t c = 0; c < cols; ++c) row[c] *= Z[c];
+          }
+        }
         // acc_i += P V_j  [rows, dv]
         gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
       }
-      if (W) {  // one key block (tk <= kKeys, from key 0), so its P over l is the weights (bias
-                // included); hidden keys weigh 0
+      if (W) {  // the one block's P over l is the weights (bias included); hidden keys weigh 0
         for (std::int64_t r = 0; r < rows; ++r) {
           T* w = W + (i0 + r) * tk;
-          std::fill(w, w + tk, T(0));
-          if (l[r] == 0 || key_end == 0) continue;
-          const T inv = static_cast<T>(1.0 / l[r]);
-          const T* p = S.data() + r * kKeys;
-          for (std::int64_t c = 0; c < key_end; ++c) w[c] = p[c] * inv;
+          const std::int64_t seen = l[r] == 0 ? 0 : std::max<std::int64_t>(key_end, 0);
+          const T inv = l[r] == 0 ? T(0) : static_cast<T>(1.0 / l[r]);
+          for (std::int64_t c = 0; c < seen; ++c) w[c] *= inv;
+          std::fill(w + seen, w + tk, T(0));
         }
       }
       for (std::int64_t r = 0; r < rows; ++r) {
@@ -380,11 +425,12 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
 // tile) is visited once, so dBias's tiles are written, not accumulated.
 template <class T>
 void backward_slices(const Operand& q, const Operand& k, const Operand& v, const T* out, const T* lse,
-                     const T* weights, const Operand& dout, const MaskReader& mask, T* dq, T* dk, T* dv_out,
-                     T* dbias, std::int64_t s_begin, std::int64_t s_end, std::int64_t tq, std::int64_t tk, std::int64_t dh,
-                     std::int64_t dv, T scale) {
+                     const T* weights, const Operand& dout, const MaskReader& mask, const DropoutReader& drop, T* dq,
+                     T* dk, T* dv_out, T* dbias, std::int64_t s_begin, std::int64_t s_end, std::int64_t tq,
+                     std::int64_t tk, std::int64_t dh, std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   std::vector<T> P(kRows * kKeys), dS(kRows * kKeys), D(tq);
+  std::vector<T> Z(drop ? kRows * kKeys : 0), PZ(drop ? kRows * kKeys : 0);  // the factors, and P times them
   for (std::int64_t s = s_begin; s < s_end; ++s) {
     const T *Q = slice_of<T>(q, s), *K = slice_of<T>(k, s), *V = slice_of<T>(v, s), *dO = slice_of<T>(dout, s);
     const T* O = out + s * tq * dv;
@@ -427,12 +473,31 @@ void backward_slices(const Operand& q, const Operand& k, const Operand& v, const
               exp_shifted(row, cols, lse_r);
           }
         }
-        // dV_j += P^T dO_i  [cols, dv]
-        gemm(true, false, cols, dv, rows, T(1), Pt, ldp, dO + i0 * dout.ld, dout.ld, T(1), dV + j0 * dv, dv);
-        // dP = dO_i V_j^T  [rows, cols], then dS = P * (dP - D_i) in place
+        // With dropout the output read P Z (Z: the factors), so dV takes P Z and dP is (dO V^T) Z;
+        // D_i = rowsum(dO_i O_i) is still rowsum(dP P), as O = (P Z) V.
+        const T* PV = Pt;  // what multiplied V in the forward
+        std::int64_t ldpv = ldp;
+        if (drop) {
+          for (std::int64_t r = 0; r < rows; ++r) {
+            T* z = Z.data() + r * kKeys;
+            drop.factors(s, i0 + r, j0, cols, z);
+            const T* p = Pt + r * ldp;
+            T* pz = PZ.data() + r * kKeys;
+            for (std::int64_t c = 0; c < cols; ++c) pz[c] = p[c] * z[c];
+          }
+          PV = PZ.data();
+          ldpv = kKeys;
+        }
+        // dV_j += (P Z)^T dO_i  [cols, dv]
+        gemm(true, false, cols, dv, rows, T(1), PV, ldpv, dO + i0 * dout.ld, dout.ld, T(1), dV + j0 * dv, dv);
+        // dP = dO_i V_j^T (times Z)  [rows, cols], then dS = P * (dP - D_i) in place
         gemm(false, true, rows, cols, dv, T(1), dO + i0 * dout.ld, dout.ld, V + j0 * v.ld, v.ld, T(0), dS.data(), kKeys);
         for (std::int64_t r = 0; r < rows; ++r) {
           T* ds = dS.data() + r * kKeys;
+          if (drop) {
+            const T* z = Z.data() + r * kKeys;
+            for (std::int64_t c = 0; c < cols; ++c) ds[c] *= z[c];
+          }
           softmax_grad_row(ds, Pt + r * ldp, cols, D[i0 + r]);
         }
         // dBias_ij = dS  [rows, cols]: the bias enters the scores with factor 1
@@ -461,13 +526,29 @@ Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols) {
   return s;
 }
 
+Tensor attention_dropout_mask(const AttentionDropout& dropout, const Shape& scores, DType dtype) {
+  const DropoutReader drop(dropout);
+  if (scores.size() < 2) throw ShapeError("attention dropout: the scores need rank >= 2; got " + to_string(scores));
+  Tensor mask = Tensor::empty(scores, dtype);
+  const std::int64_t tq = scores[scores.size() - 2], tk = scores[scores.size() - 1];
+  const std::int64_t slices = tq * tk == 0 ? 0 : numel_of(scores) / (tq * tk);
+  dispatch_floating("attention dropout", dtype, [&]<class T>() {
+    T* m = mask.data_ptr<T>();
+    if (!drop) return std::fill(m, m + mask.numel(), T(1));
+    for (std::int64_t s = 0; s < slices; ++s)
+      for (std::int64_t i = 0; i < tq; ++i) drop.factors(s, i, 0, tk, m + (s * tq + i) * tk);
+  });
+  return mask;
+}
+
 FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
-                                     double scale, bool keep_weights) {
+                                     double scale, bool keep_weights, const AttentionDropout& dropout) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
   check_bias("flash_attention_forward", mask, q, with_rows(batch, tq, tk));
   const Operand Q = operand(q), K = operand(k), V = operand(v);
   const MaskReader m = mask_reader(mask, batch, tq, tk);
+  const DropoutReader drop(dropout);
   FlashForward f;
   f.out = Tensor::empty(with_rows(batch, tq, dv), q.dtype());
   Shape lse_shape = batch;
@@ -478,7 +559,7 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
     T* weights = f.weights.defined() ? f.weights.data_ptr<T>() : nullptr;
     const double flops = 4.0 * double(tq) * keys_per_row(mask, tk) * double(dh);
     for_slices(numel_of(batch), flops, [&](std::int64_t begin, std::int64_t end) {
-      forward_slices<T>(Q, K, V, m, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), weights, begin, end, tq, tk, dh, dv,
+      forward_slices<T>(Q, K, V, m, drop, f.out.data_ptr<T>(), f.lse.data_ptr<T>(), weights, begin, end, tq, tk, dh, dv,
                         static_cast<T>(scale));
     });
   });
@@ -487,13 +568,14 @@ FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Ten
 
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                     const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
-                                    double scale, bool want_dbias) {
+                                    double scale, bool want_dbias, const AttentionDropout& dropout) {
   const Shape batch = batch_of(q);
   const std::int64_t tq = q.size(-2), tk = k.size(-2), dh = q.size(-1), dv = v.size(-1);
   check_bias("flash_attention_backward", mask, q, with_rows(batch, tq, tk));
   const Operand Q = operand(q), K = operand(k), V = operand(v), dO = operand(dout);
   const Tensor O = contiguous(out), L = contiguous(lse), W = weights.defined() ? contiguous(weights) : weights;
   const MaskReader m = mask_reader(mask, batch, tq, tk);
+  const DropoutReader drop(dropout);
   FlashGrads g;
   g.dq = zeros(with_rows(batch, tq, dh), q.dtype());
   g.dk = zeros(with_rows(batch, tk, dh), q.dtype());
@@ -504,7 +586,7 @@ FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tens
     T* dbias = want_dbias ? g.dbias.data_ptr<T>() : nullptr;
     const double flops = 10.0 * double(tq) * keys_per_row(mask, tk) * double(dh);
     for_slices(numel_of(batch), flops, [&](std::int64_t begin, std::int64_t end) {
-      backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), kept, dO, m, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
+      backward_slices<T>(Q, K, V, O.data_ptr<T>(), L.data_ptr<T>(), kept, dO, m, drop, g.dq.data_ptr<T>(), g.dk.data_ptr<T>(),
                          g.dv.data_ptr<T>(), dbias, begin, end, tq, tk, dh, dv, static_cast<T>(scale));
     });
   });

@@ -29,20 +29,33 @@ struct FlashMask {
                   // scaled scores of each tile before the mask hides any (ALiBi, T5); undefined = none
 };
 
+// Dropout on the weights, drawn inside the kernel (PyTorch's dropout_p of scaled_dot_product_attention):
+// the weight of (slice s, query i, key j) is kept, times 1 / (1 - p), when lane j % 4 of
+// philox4x32({j / 4, i, s, s >> 32}, key) (counter_random.h) is at least p * 2^32, else dropped.
+// The same key gives the same mask in the forward, in the backward (which draws it again instead
+// of storing it), on any thread, and in attention_dropout_mask, the composed path's copy.
+struct AttentionDropout {
+  double p = 0;           // in [0, 1); 0: no dropout
+  std::uint64_t key = 0;  // one per call, drawn from the caller's Generator
+};
+
+// The factors (0 or 1 / (1 - p)) of the whole [batch.., Tq, Tk] weights tensor, contiguous.
+Tensor attention_dropout_mask(const AttentionDropout& dropout, const Shape& scores, DType dtype);
+
 struct FlashForward {
   Tensor out;  // [batch.., Tq, Dv], contiguous
   Tensor lse;  // [batch.., Tq]: m + log(l) of each query row (max and sum of exp over its keys);
                // -inf where the row may attend no key, whose output is NaN (as softmax of all -inf)
   Tensor weights;  // [batch.., Tq, Tk] when kept (see below), else undefined; 0 on hidden keys and
-                   // on rows that attend no key
+                   // on rows that attend no key; before dropout
 };
 
-// out = softmax(scale q k^T, masked) v, one key block at a time. With keep_weights and Tk at most
+// out = dropout(softmax(scale q k^T, masked)) v, one key block at a time. With keep_weights and Tk at most
 // one key block (128 keys), the weights come out too, so the backward can read them instead of
 // recomputing the scores: short sequences then skip a GEMM and an exp pass, and the memory stays
 // linear in Tq (Tq x at most 128 per slice).
 FlashForward flash_attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const FlashMask& mask,
-                                     double scale, bool keep_weights = false);
+                                     double scale, bool keep_weights = false, const AttentionDropout& dropout = {});
 
 struct FlashGrads {
   Tensor dq, dk, dv;  // [batch.., Tq, Dh], [batch.., Tk, Dh], [batch.., Tk, Dv], contiguous: the
@@ -54,14 +67,14 @@ struct FlashGrads {
 };
 
 // Gradients of out given dout [batch.., Tq, Dv], from q, k, v, out, lse and (when defined) the
-// weights of the forward.
+// weights of the forward (the weights before dropout), and the forward's dropout.
 // A row that attends no key gets dq = 0 and adds nothing to dk, but makes its slice's dv NaN:
 // what the composed path gives (its NaN weights reach dv = P^T dO; masked_fill's gradient stops
 // them on the way to the scores).
 // With a bias the scores are recomputed with it (the kept weights already hold it).
 FlashGrads flash_attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                     const Tensor& lse, const Tensor& weights, const Tensor& dout, const FlashMask& mask,
-                                    double scale, bool want_dbias = false);
+                                    double scale, bool want_dbias = false, const AttentionDropout& dropout = {});
 
 // batch followed by [rows, cols]: the shape of a tensor with one [rows, cols] matrix per slice.
 Shape with_rows(const Shape& batch, std::int64_t rows, std::int64_t cols);

@@ -44,11 +44,16 @@ struct AttentionRun {
   std::string node;           // the output's grad_fn: which path ran
 };
 
-inline AttentionRun run_attention(const Inputs& in, const MakeInputs& make, AttentionMask mask, AttentionPath path) {
+// With dropout_p > 0 the mask's key comes from a generator seeded 123: the same on every call.
+inline AttentionRun run_attention(const Inputs& in, const MakeInputs& make, AttentionMask mask, AttentionPath path,
+                                  double dropout_p = 0) {
   const AttentionInputs x = make(in);
   if (x.bias.defined()) mask.bias = x.bias;
+  Generator dropout_gen(123);
   AttentionOptions o;
   o.path = path;
+  o.dropout_p = dropout_p;
+  o.gen = &dropout_gen;
   AttentionRun r;
   r.out = scaled_dot_product_attention(x.q, x.k, x.v, mask, o);
   r.node = r.out.grad_fn() ? r.out.grad_fn()->name() : "";
@@ -61,14 +66,18 @@ inline AttentionRun run_attention(const Inputs& in, const AttentionMask& mask, A
   return run_attention(in, as_is, mask, path);
 }
 
-// scaled_dot_product_attention on one path as a function of the leaves (as_is), for gradcheck.
-inline OpFn attention_on(const AttentionMask& mask, AttentionPath path) {
-  return [mask, path](const Inputs& in) {
+// scaled_dot_product_attention on one path as a function of the leaves (as_is), for gradcheck;
+// with dropout, one mask for every call (its key from a generator seeded 123).
+inline OpFn attention_on(const AttentionMask& mask, AttentionPath path, double dropout_p = 0) {
+  return [mask, path, dropout_p](const Inputs& in) {
     const AttentionInputs x = as_is(in);
     AttentionMask m = mask;
     if (x.bias.defined()) m.bias = x.bias;
+    Generator dropout_gen(123);
     AttentionOptions o;
     o.path = path;
+    o.dropout_p = dropout_p;
+    o.gen = &dropout_gen;
     return scaled_dot_product_attention(x.q, x.k, x.v, m, o);
   };
 }
@@ -94,14 +103,15 @@ inline void check_same(const Tensor& a, const Tensor& b, double tol, const std::
 }
 
 // Fused against composed on the same leaves (seed 11): that each path ran, and the value and the
-// gradient of every leaf within tol. grad_names label the gradients; empty: "gradient i".
+// gradient of every leaf within tol. grad_names label the gradients; empty: "gradient i". With
+// dropout_p > 0 both paths drop the same weights (one generator state).
 inline void check_paths(const std::string& what, const std::vector<Shape>& shapes, const MakeInputs& make,
                         const AttentionMask& mask, DType dtype, double tol,
-                        const std::vector<std::string>& grad_names = {}) {
+                        const std::vector<std::string>& grad_names = {}, double dropout_p = 0) {
   CAPTURE(what);
   const Inputs in = leaves(shapes, dtype, 11);
-  const AttentionRun fused = run_attention(in, make, mask, AttentionPath::Fused);
-  const AttentionRun composed = run_attention(in, make, mask, AttentionPath::Composed);
+  const AttentionRun fused = run_attention(in, make, mask, AttentionPath::Fused, dropout_p);
+  const AttentionRun composed = run_attention(in, make, mask, AttentionPath::Composed, dropout_p);
   CHECK(fused.node == "scaled_dot_product_attention");
   CHECK(composed.node == "matmul");
   check_same(fused.out, composed.out, tol, what + " value");
@@ -127,12 +137,13 @@ inline std::pair<std::vector<Tensor>, std::vector<Tensor>> second_gradients(cons
 
 // The fused path on one thread and then on two (the thread count restored after), for the check
 // that spreading slices over threads changes no bit.
-inline std::pair<AttentionRun, AttentionRun> fused_on_1_and_2_threads(const Inputs& in, const AttentionMask& mask) {
+inline std::pair<AttentionRun, AttentionRun> fused_on_1_and_2_threads(const Inputs& in, const AttentionMask& mask,
+                                                                       double dropout_p = 0) {
   const int before = get_num_threads();
   set_num_threads(1);
-  AttentionRun one = run_attention(in, mask, AttentionPath::Fused);
+  AttentionRun one = run_attention(in, as_is, mask, AttentionPath::Fused, dropout_p);
   set_num_threads(2);
-  AttentionRun two = run_attention(in, mask, AttentionPath::Fused);
+  AttentionRun two = run_attention(in, as_is, mask, AttentionPath::Fused, dropout_p);
   set_num_threads(before);
   return {std::move(one), std::move(two)};
 }

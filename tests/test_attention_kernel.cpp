@@ -72,6 +72,15 @@ TEST_CASE("attention kernel: fused equals composed in float32") {
   for (const Case& c : cases()) check_paths(c.name, c.shapes, c.make, c.mask, kFloat32, 2e-5);
 }
 
+TEST_CASE("attention kernel: with dropout, fused equals composed on the same mask (float64 and float32)") {
+  // One generator state per run: both paths draw the same key, so they drop the same weights; the
+  // short cases cover the backward that reads the kept weights, the rest the one that recomputes.
+  for (const Case& c : cases()) {
+    check_paths(c.name, c.shapes, c.make, c.mask, kFloat64, 1e-12, {}, 0.3);
+    check_paths(c.name, c.shapes, c.make, c.mask, kFloat32, 2e-5, {}, 0.3);
+  }
+}
+
 TEST_CASE("attention kernel: gradcheck of the fused path in float64") {
   // Causal with key lengths, rows crossing the 64-row tile.
   AttentionMask causal_lengths;
@@ -136,7 +145,7 @@ TEST_CASE("attention kernel: rows that attend no key are NaN on both paths, with
   CHECK(std::isnan(fused.grads[2].at<double>({0, 2, 3})));
 }
 
-TEST_CASE("attention kernel: the weights or dropout take the composed path, and Fused refuses them") {
+TEST_CASE("attention kernel: the weights take the composed path, and Fused refuses them; dropout stays fused") {
   const Inputs in = leaves({{1, 2, 6, 4}, {1, 2, 6, 4}, {1, 2, 6, 4}}, kFloat64, 61);
   AttentionMask causal;
   causal.is_causal = true;
@@ -151,16 +160,19 @@ TEST_CASE("attention kernel: the weights or dropout take the composed path, and 
 
   AttentionOptions drop;
   drop.dropout_p = 0.5;
-  CHECK(scaled_dot_product_attention(in[0], in[1], in[2], causal, drop).grad_fn()->name() == "matmul");
+  CHECK(scaled_dot_product_attention(in[0], in[1], in[2], causal, drop).grad_fn()->name() ==
+        "scaled_dot_product_attention");
+  CHECK(scaled_dot_product_attention(in[0], in[1], in[2], causal, drop, &w).grad_fn()->name() == "matmul");
 
   AttentionOptions forced;
   forced.path = AttentionPath::Fused;
   CHECK_ERROR(ValueError, (void)scaled_dot_product_attention(in[0], in[1], in[2], causal, forced, &w),
-              "scaled_dot_product_attention: the fused path returns no weights and applies no dropout",
-              "got weights requested");
-  forced.dropout_p = 0.1;
-  CHECK_ERROR(ValueError, (void)scaled_dot_product_attention(in[0], in[1], in[2], causal, forced),
-              "got weights not requested, dropout_p=0.1");
+              "scaled_dot_product_attention: the fused path returns no weights; got weights requested");
+  for (double p : {1.0, -0.1, std::nan("")}) {
+    forced.dropout_p = p;
+    CHECK_ERROR(ValueError, (void)scaled_dot_product_attention(in[0], in[1], in[2], causal, forced),
+                "scaled_dot_product_attention: dropout_p must be in [0, 1)");
+  }
 }
 
 TEST_CASE("attention kernel: mask errors read the same on the fused path") {
