@@ -126,8 +126,9 @@ inline void check_paths(const std::string& what, const std::vector<Shape>& shape
 // drawn in that order from one generator seeded 3.
 inline std::pair<std::vector<Tensor>, std::vector<Tensor>> second_gradients(const Inputs& in,
                                                                             const AttentionMask& mask,
-                                                                            AttentionPath path) {
-  const Tensor out = attention_on(mask, path)(in);
+                                                                            AttentionPath path,
+                                                                            double dropout_p = 0) {
+  const Tensor out = attention_on(mask, path, dropout_p)(in);
   Generator g(3);
   const auto first = grad({sum(out * uniform(out.shape(), -1, 1, kFloat64, &g))}, in, {}, false, true);
   Tensor s = sum(first[0] * uniform(first[0].shape(), -1, 1, kFloat64, &g));

@@ -92,16 +92,8 @@ TEST_CASE("attention dropout: gradcheck and second derivatives through the fused
   const Inputs in = leaves({{1, 2, 9, 3}, {1, 2, 11, 3}, {1, 2, 11, 3}}, kFloat64, 51);
   AttentionMask causal;
   causal.is_causal = true;
-  auto second = [&](AttentionPath path) {
-    const Tensor out = attention_on(causal, path, 0.4)(in);
-    Generator g(3);
-    const auto first = grad({sum(out * uniform(out.shape(), -1, 1, kFloat64, &g))}, in, {}, false, true);
-    Tensor s = sum(first[0] * uniform(first[0].shape(), -1, 1, kFloat64, &g));
-    for (std::size_t i = 1; i < in.size(); ++i) s = s + sum(first[i] * uniform(first[i].shape(), -1, 1, kFloat64, &g));
-    return std::pair{first, grad({s}, in)};
-  };
-  const auto [first_f, second_f] = second(AttentionPath::Fused);
-  const auto [first_c, second_c] = second(AttentionPath::Composed);
+  const auto [first_f, second_f] = second_gradients(in, causal, AttentionPath::Fused, 0.4);
+  const auto [first_c, second_c] = second_gradients(in, causal, AttentionPath::Composed, 0.4);
   for (int i = 0; i < 3; ++i) {
     check_same(first_f[i], first_c[i], 1e-12, "first gradient " + std::to_string(i));
     check_same(second_f[i], second_c[i], 1e-12, "second gradient " + std::to_string(i));
