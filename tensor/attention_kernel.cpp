@@ -225,6 +225,11 @@ struct DropoutReader {
 
   template <class T>
   void factors(std::int64_t s, std::int64_t i, std::int64_t j0, std::int64_t n, T* out) const {
+    if constexpr (std::is_same_v<T, float>) {  // the vectorised rounds: bitwise the loop below
+      return rows::dropout_factors(out, j0, n, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(s),
+                                   static_cast<std::uint32_t>(std::uint64_t(s) >> 32), d->key, threshold,
+                                   static_cast<float>(keep));
+    }
     const T kept = static_cast<T>(keep);
     const auto counter = [&](std::int64_t j) {
       return std::array<std::uint32_t, 4>{static_cast<std::uint32_t>(j >> 2), static_cast<std::uint32_t>(i),

@@ -111,4 +111,48 @@ FOCUS_VECTOR_CLONES void accumulate(double* acc, const float* row, std::int64_t 
   for (std::int64_t i = 0; i < n; ++i) acc[i] += row[i];
 }
 
+// Philox's ten rounds on 16 counters side by side, one array per 32-bit word. Inlined into each
+// clone of dropout_factors, and with the arrays __restrict, GCC turns each round's two
+// 32 x 32 -> 64-bit products into vector multiplies (written as one loop in the caller it
+// unrolled them into scalar imuls instead: dropout_factors then took 19% of a zh-en training run).
+namespace {
+
+constexpr int kPhiloxGroups = 16;
+
+[[gnu::always_inline]] inline void philox_rounds(std::uint32_t* __restrict x0, std::uint32_t* __restrict x1,
+                                                 std::uint32_t* __restrict x2, std::uint32_t* __restrict x3,
+                                                 std::uint64_t key) {
+  constexpr std::uint64_t kMul0 = 0xD2511F53, kMul1 = 0xCD9E8D57;
+  constexpr std::uint32_t kBump0 = 0x9E3779B9, kBump1 = 0xBB67AE85;
+  std::uint32_t k0 = static_cast<std::uint32_t>(key), k1 = static_cast<std::uint32_t>(key >> 32);
+  for (int round = 0; round < 10; ++round) {
+    for (int l = 0; l < kPhiloxGroups; ++l) {
+      const std::uint64_t p0 = kMul0 * x0[l], p1 = kMul1 * x2[l];
+      const std::uint32_t y0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1[l] ^ k0;
+      const std::uint32_t y2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3[l] ^ k1;
+      x0[l] = y0, x1[l] = static_cast<std::uint32_t>(p1), x2[l] = y2, x3[l] = static_cast<std::uint32_t>(p0);
+    }
+    k0 += kBump0;
+    k1 += kBump1;
+  }
+}
+
+}  // namespace
+
+// The words are interleaved back into the scalar function's order (lane = word index).
+FOCUS_VECTOR_CLONES void dropout_factors(float* out, std::int64_t first, std::int64_t n, std::uint32_t c1, std::uint32_t c2,
+                                         std::uint32_t c3, std::uint64_t key, std::uint32_t threshold, float keep) {
+  constexpr int G = kPhiloxGroups;
+  alignas(64) std::uint32_t x0[G], x1[G], x2[G], x3[G], bits[4 * G];
+  const std::int64_t end = first + n;
+  for (std::int64_t g0 = first / 4; 4 * g0 < end; g0 += G) {
+    for (int l = 0; l < G; ++l) x0[l] = static_cast<std::uint32_t>(g0 + l), x1[l] = c1, x2[l] = c2, x3[l] = c3;
+    philox_rounds(x0, x1, x2, x3, key);
+    for (int l = 0; l < G; ++l) bits[4 * l] = x0[l], bits[4 * l + 1] = x1[l], bits[4 * l + 2] = x2[l], bits[4 * l + 3] = x3[l];
+    // Elements [4 g0, 4 g0 + 4 G), of which [first, end) are wanted.
+    const std::int64_t lo = std::max<std::int64_t>(first, 4 * g0), hi = std::min<std::int64_t>(end, 4 * (g0 + G));
+    for (std::int64_t e = lo; e < hi; ++e) out[e - first] = bits[e - 4 * g0] >= threshold ? keep : 0.0f;
+  }
+}
+
 }  // namespace focus::kernel::rows

@@ -79,6 +79,12 @@ void accumulate(double* acc, const float* row, std::int64_t n);  // acc += row, 
 void log_softmax_grad(float* d, const float* g, const float* y, std::int64_t n, float sum_g);  // d = g - exp(y) sum_g
 void gelu(float* out, const float* x, std::int64_t n);           // out = x Phi(x), through erf_float
 void gelu_grad(float* out, const float* x, std::int64_t n);      // out = d gelu(x) / dx
+// Dropout factors from Philox4x32-10 (counter_random.h), 16 counters at a time: element e of
+// [first, first + n) is keep when lane e % 4 of philox4x32({e / 4, c1, c2, c3}, key) is at least
+// threshold, else 0; written to out[e - first]. Bitwise what the scalar philox4x32 gives. Needs
+// (first + n) / 4 < 2^32.
+void dropout_factors(float* out, std::int64_t first, std::int64_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3,
+                     std::uint64_t key, std::uint32_t threshold, float keep);
 }  // namespace rows
 
 }  // namespace focus::kernel

@@ -3,6 +3,7 @@
 // without a copy; the losses and layer norm read rows of a 2-D view.
 #include <focus/tensor/nn_kernels.h>
 
+#include <focus/tensor/counter_random.h>
 #include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 #include <focus/tensor/loop.h>
@@ -593,11 +594,40 @@ BatchNormGrads batch_norm_backward(const Tensor& g_in, const Tensor& x_in, const
 
 Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
   Tensor mask = Tensor::empty(shape, dtype);
+  std::uint64_t key = 0;
+  {
+    auto draws = gen.lock();  // the two halves of the key: one contiguous run of the stream
+    key = std::uint64_t(draws.next_u32()) << 32;
+    key |= draws.next_u32();
+  }
+  const auto threshold = static_cast<std::uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
+  const std::int64_t n = mask.numel();
+  // Segments of 2^16 elements: each is one call below, on whichever thread; the mask depends only
+  // on the key and each element's index, so any split gives the same bits.
+  constexpr std::int64_t kSegment = std::int64_t(1) << 16;
+  const std::int64_t segments = (n + kSegment - 1) / kSegment;
   dispatch_floating("dropout", dtype, [&]<class T>() {
     T* m = mask.data_ptr<T>();
-    const T keep = static_cast<T>(1.0 / (1.0 - p));
-    auto draws = gen.lock();  // once for the whole mask: one contiguous run of the stream
-    for (std::int64_t i = 0; i < mask.numel(); ++i) m[i] = draws.uniform() < p ? T(0) : keep;
+    const auto fill = [&](std::int64_t s0, std::int64_t s1) {
+      for (std::int64_t seg = s0; seg < s1; ++seg) {
+        const std::int64_t a = seg * kSegment, b = std::min(n, a + kSegment);
+        const std::uint64_t high = std::uint64_t(a) >> 34;  // the group's upper 32 bits (a segment never crosses 2^34)
+        const std::int64_t local = a - static_cast<std::int64_t>(high << 34);
+        if constexpr (std::is_same_v<T, float>) {
+          rows::dropout_factors(m + a, local, b - a, static_cast<std::uint32_t>(high), 0, 0, key, threshold,
+                                static_cast<float>(1.0 / (1.0 - p)));
+        } else {
+          const T keep = static_cast<T>(1.0 / (1.0 - p));
+          for (std::int64_t e = a; e < b; ++e) {
+            const std::int64_t l = e - a + local;
+            const auto bits = philox4x32({static_cast<std::uint32_t>(l >> 2), static_cast<std::uint32_t>(high), 0, 0}, key);
+            m[e] = bits[l & 3] >= threshold ? keep : T(0);
+          }
+        }
+      }
+    };
+    if (n >= 4 * kSegment) parallel::for_ranges(segments, fill);
+    else fill(0, segments);
   });
   return mask;
 }

@@ -88,9 +88,11 @@ BatchNormGrads batch_norm_backward(const Tensor& g, const Tensor& x, const Tenso
                                    bool need_dweight, bool need_dbias);
 
 // ---- dropout ------------------------------------------------------------------------------------
-// A contiguous tensor of the shape: 0 with probability p, else 1 / (1 - p); one gen.uniform()
-// draw per element in row-major order, so a seed gives the same mask in float32 and float64.
-// Needs 0 <= p < 1.
+// A contiguous tensor of the shape: 0 with probability p, else 1 / (1 - p). One 64-bit key per
+// call from gen (two next_u32 draws); element e is dropped when lane e % 4 of
+// philox4x32({e / 4, e / 2^34, 0, 0}, key) (counter_random.h) is below p * 2^32. So a seed gives the
+// same mask in float32 and float64 and at any thread count, and large masks fill on focus's
+// threads. Needs 0 <= p < 1.
 Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen);
 
 }  // namespace focus::kernel

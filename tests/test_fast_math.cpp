@@ -2,6 +2,7 @@
 // functions (built per CPU level) against plain loops, on lengths around their lane counts.
 #include <doctest/doctest.h>
 
+#include <focus/tensor/counter_random.h>
 #include <focus/tensor/fast_math.h>
 
 #include <cmath>
@@ -175,5 +176,20 @@ TEST_CASE("fast_math: rows::log_softmax_grad equals g - exp(y) sum_g") {
     rows::log_softmax_grad(d.data(), g.data(), y.data(), n, 0.75f);
     for (std::int64_t i = 0; i < n; ++i)
       CHECK(d[i] == doctest::Approx(g[i] - std::exp(static_cast<double>(y[i])) * 0.75).epsilon(1e-6).scale(1));
+  }
+}
+
+TEST_CASE("fast_math: rows::dropout_factors is bitwise the scalar philox4x32, at any start and length") {
+  const std::uint64_t key = 0x0123456789abcdef;
+  const std::uint32_t threshold = 0x4ccccccd;  // p = 0.3
+  for (std::int64_t first : {0, 1, 3, 61, 64, 1000}) {
+    for (std::int64_t n : {1, 5, 63, 64, 65, 300}) {
+      std::vector<float> out(n, -1.0f);
+      rows::dropout_factors(out.data(), first, n, 7, 11, 13, key, threshold, 2.5f);
+      for (std::int64_t e = first; e < first + n; ++e) {
+        const auto bits = philox4x32({static_cast<std::uint32_t>(e / 4), 7, 11, 13}, key);
+        CHECK(out[e - first] == (bits[e % 4] >= threshold ? 2.5f : 0.0f));
+      }
+    }
   }
 }

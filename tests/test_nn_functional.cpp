@@ -4,6 +4,8 @@
 // and reduce ops in value, gradient and second gradient, dropout's randomness, and the errors.
 #include "op_table.h"
 
+#include <focus/tensor/counter_random.h>
+#include <focus/tensor/nn_kernels.h>
 #include <focus/tensor/reduce.h>
 
 #include <sstream>
@@ -211,10 +213,18 @@ OpSpec dropout_row(double p) {
     Generator g(7);
     return dropout(in[0], p, true, &g);
   };
-  // One uniform draw per element in row-major order: drop below p, else scale by 1 / (1 - p).
+  // One 64-bit key from the generator, then element e (row-major) is dropped when lane e % 4 of
+  // philox4x32({e / 4, 0, 0, 0}, key) is below p * 2^32, else scaled by 1 / (1 - p).
   auto ref = [p](const Inputs& in) {
     Generator g(7);
-    return ref_unary(in[0], [&](double x) { return g.uniform() < p ? 0.0 : x / (1 - p); });
+    const std::uint64_t high = g.next_u32(), key = high << 32 | g.next_u32();
+    const auto threshold = static_cast<std::uint32_t>(p * 4294967296.0);
+    std::uint32_t e = 0;
+    return ref_unary(in[0], [&](double x) {
+      const bool drop = kernel::philox4x32({e / 4, 0, 0, 0}, key)[e % 4] < threshold;
+      ++e;
+      return drop ? 0.0 : x / (1 - p);
+    });
   };
   return {"dropout p=" + number_str(p), fn, samples, ref};
 }
@@ -545,6 +555,26 @@ TEST_CASE("nn functional: dropout drops a fraction p and scales the rest by 1/(1
   CHECK_MESSAGE(std::abs(frac - p) < 0.02, "dropped fraction " << frac);
   CHECK_MESSAGE(std::abs(total / n - 1) < 0.03, "mean " << total / n);
   CHECK(kept_scaled);
+}
+
+TEST_CASE("nn functional: a large dropout mask fills on threads with the same bits, float32 as float64") {
+  // 10^6 elements: 16 segments of 2^16, spread over focus's pool at 2 and 3 threads.
+  const int before = get_num_threads();
+  std::vector<Tensor> masks;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    Generator g(17);
+    masks.push_back(kernel::dropout_mask({1000, 1000}, 0.2, kFloat32, g));
+  }
+  set_num_threads(before);
+  CHECK(max_abs_diff(masks[0], masks[1]) == 0);
+  CHECK(max_abs_diff(masks[0], masks[2]) == 0);
+  Generator g(17);
+  const Tensor m64 = kernel::dropout_mask({1000, 1000}, 0.2, kFloat64, g);
+  CHECK(max_abs_diff(masks[0].to(kFloat64), m64) < 1e-7);  // the same zeros; 1.25 in each precision
+  // The rate: std sqrt(p (1 - p) / n) = 0.0004.
+  const double kept = sum(m64).item<double>() / 1.25 / 1e6;
+  CHECK(std::abs(kept - 0.8) < 0.003);
 }
 
 TEST_CASE("nn functional: dropout is the identity in eval or at p = 0, and zero at p = 1") {

@@ -152,7 +152,8 @@ expect(1 "^translate: checkpoint ${OUT}/good.safetensors: trained on task '${OUT
 if(CHAR_LM)
   execute_process(COMMAND ${CHAR_LM} --steps 2 --context 8 --d-model 8 --heads 1 --layers 1 --batch 2 --sample 0 --threads 1
                           --save ${OUT}/char_lm.safetensors RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
-  if(NOT rc EQUAL 0)
+  # char_lm exits 1 when its loss did not fall, which two steps need not do: the file is what counts.
+  if(NOT EXISTS ${OUT}/char_lm.safetensors)
     message(FATAL_ERROR "could not train a char_lm checkpoint (exit ${rc})")
   endif()
   expect(1 "^translate: checkpoint ${OUT}/char_lm.safetensors: written by char_lm, not translate$"
