@@ -11,13 +11,18 @@
 namespace focus::nn {
 
 PatchEmbedding::PatchEmbedding(std::int64_t image_size, std::int64_t patch_size, std::int64_t in_channels, std::int64_t d_model,
-                               DType dtype)
-    : Module("PatchEmbedding"), image_size_(image_size), patch_size_(patch_size), in_channels_(in_channels) {
-  if (patch_size < 1 || image_size < 1 || image_size % patch_size != 0 || in_channels < 1 || d_model < 1)
-    throw ValueError("PatchEmbedding: image_size must be a positive multiple of patch_size, in_channels and d_model positive; got "
-                     "image_size=" + std::to_string(image_size) + ", patch_size=" + std::to_string(patch_size) +
-                     ", in_channels=" + std::to_string(in_channels) + ", d_model=" + std::to_string(d_model));
-  proj = register_module("proj", std::make_shared<Linear>(in_channels * patch_size * patch_size, d_model, true, dtype));
+                               DType dtype, std::int64_t overlap)
+    : Module("PatchEmbedding"), image_size_(image_size), patch_size_(patch_size), in_channels_(in_channels), overlap_(overlap) {
+  if (patch_size < 1 || image_size < 1 || image_size % patch_size != 0 || in_channels < 1 || d_model < 1 || overlap < 0)
+    throw ValueError("PatchEmbedding: image_size must be a positive multiple of patch_size, in_channels and d_model positive, "
+                     "overlap >= 0; got image_size=" + std::to_string(image_size) + ", patch_size=" + std::to_string(patch_size) +
+                     ", in_channels=" + std::to_string(in_channels) + ", d_model=" + std::to_string(d_model) +
+                     ", overlap=" + std::to_string(overlap));
+  if (overlap == 0)
+    proj = register_module("proj", std::make_shared<Linear>(in_channels * patch_size * patch_size, d_model, true, dtype));
+  else
+    conv = register_module("conv", std::make_shared<Conv2d>(in_channels, d_model, patch_size + 2 * overlap, patch_size,
+                                                            overlap, true, dtype));
 }
 
 Tensor PatchEmbedding::forward(const Tensor& images) const {
@@ -27,6 +32,7 @@ Tensor PatchEmbedding::forward(const Tensor& images) const {
       throw ShapeError("PatchEmbedding: images must be [B, " + std::to_string(C) + ", " + std::to_string(s) + ", " + std::to_string(s) +
                        "]; got " + focus::to_string(images.shape()));
     const std::int64_t B = images.size(0);
+    if (conv) return conv->forward(images).reshape({B, -1, g * g}).transpose(1, 2);  // [B, D, g, g] -> [B, N, D]
     // [B, C, g, p, g, p] -> [B, g, g, C, p, p] -> [B, N, C p p]
     const Tensor patches = images.reshape({B, C, g, p, g, p}).permute({0, 2, 4, 1, 3, 5}).reshape({B, g * g, C * p * p});
     return proj->forward(patches);
@@ -35,7 +41,8 @@ Tensor PatchEmbedding::forward(const Tensor& images) const {
 
 std::string PatchEmbedding::extra_repr() const {
   return "image_size=" + std::to_string(image_size_) + ", patch_size=" + std::to_string(patch_size_) +
-         ", in_channels=" + std::to_string(in_channels_);
+         ", in_channels=" + std::to_string(in_channels_) +
+         (overlap_ > 0 ? ", overlap=" + std::to_string(overlap_) : std::string());
 }
 
 VisionTransformer::VisionTransformer(const VisionTransformerConfig& config) : Module("VisionTransformer"), config_(config) {
@@ -44,7 +51,8 @@ VisionTransformer::VisionTransformer(const VisionTransformerConfig& config) : Mo
                      std::to_string(config.num_classes) + ", num_layers=" + std::to_string(config.num_layers));
   const std::int64_t D = config.block.d_model;
   patch_embed = register_module(
-      "patch_embed", std::make_shared<PatchEmbedding>(config.image_size, config.patch_size, config.in_channels, D, config.block.dtype));
+      "patch_embed", std::make_shared<PatchEmbedding>(config.image_size, config.patch_size, config.in_channels, D, config.block.dtype,
+                                                       config.patch_overlap));
   config_.block.max_len = patch_embed->num_patches() + 1;
   cls_token = register_parameter("cls_token", normal({1, 1, D}, 0.0, 0.02, config.block.dtype));
   encoder = register_module("encoder", std::make_shared<TransformerEncoder>(config_.block, config.num_layers));

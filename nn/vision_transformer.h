@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include <focus/nn/conv.h>
 #include <focus/nn/linear.h>
 #include <focus/nn/transformer.h>
 
@@ -17,24 +18,29 @@ namespace focus::nn {
 
 // [B, C, H, W] -> [B, N, D]: patch (i, j) is row i * (W / p) + j, its pixels flattened channel
 // first, then row, then column (a Conv2d weight [D, C, p, p] reshaped to [D, C p p] is proj's).
+// With overlap o > 0 the patches overlap: a Conv2d (conv) with kernel p + 2 o, stride p and
+// padding o sees o more pixels on each side of each p x p patch (an overlapping patch embedding,
+// as in CvT and "Early convolutions help transformers see better"); the grid stays (H / p) x (W / p).
 class PatchEmbedding : public Module {
  public:
-  // Throws ValueError unless image_size is a positive multiple of patch_size.
+  // Throws ValueError unless image_size is a positive multiple of patch_size and overlap >= 0.
   PatchEmbedding(std::int64_t image_size, std::int64_t patch_size, std::int64_t in_channels, std::int64_t d_model,
-                 DType dtype = kFloat32);
+                 DType dtype = kFloat32, std::int64_t overlap = 0);
   Tensor forward(const Tensor& images) const;
   std::string extra_repr() const override;
   std::int64_t num_patches() const { return (image_size_ / patch_size_) * (image_size_ / patch_size_); }
 
-  std::shared_ptr<Linear> proj;
+  std::shared_ptr<Linear> proj;  // overlap 0: the reshape and a Linear
+  std::shared_ptr<Conv2d> conv;  // overlap > 0: overlapping patches
 
  private:
-  std::int64_t image_size_, patch_size_, in_channels_;
+  std::int64_t image_size_, patch_size_, in_channels_, overlap_;
 };
 
 struct VisionTransformerConfig {
   std::int64_t image_size = 28;
   std::int64_t patch_size = 4;
+  std::int64_t patch_overlap = 0;  // pixels each patch sees beyond each side (PatchEmbedding)
   std::int64_t in_channels = 1;
   std::int64_t num_classes = 10;
   int num_layers = 6;

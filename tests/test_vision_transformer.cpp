@@ -38,6 +38,36 @@ TEST_CASE("vision transformer: patch (i, j) is row i * g + j, its pixels channel
   CHECK(max(abs(out.select(0, 1).select(0, 1) - expected.select(0, 0))).item<double>() < 1e-12);
 }
 
+TEST_CASE("vision transformer: overlapping patches are a strided conv, patch (i, j) still row i * g + j") {
+  // overlap 1 over patches of 2 (kernel 4, padding 1): each token sees the 4 x 4 pixels around its patch.
+  nn::PatchEmbedding embed(4, 2, 2, 5, kFloat64, 1);
+  REQUIRE(embed.conv);
+  CHECK(!embed.proj);
+  CHECK(embed.conv->weight.shape() == Shape{5, 2, 4, 4});
+  CHECK(embed.to_string().find("overlap=1") != std::string::npos);
+  Generator g(4);
+  const Tensor images = uniform({2, 2, 4, 4}, -1, 1, kFloat64, &g);
+  const Tensor out = embed.forward(images);
+  CHECK(out.shape() == Shape{2, 4, 5});
+  // Token 1 of image 1 (row 0, column 1): the weights against the zero-padded pixels rows -1..2,
+  // columns 1..4, written out.
+  for (int d = 0; d < 5; ++d) {
+    double expected = embed.conv->bias.at<double>({d});
+    for (int c = 0; c < 2; ++c)
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x) {
+          const int row = y - 1, column = 1 + x;  // outside the image: padding, 0
+          if (row >= 0 && row < 4 && column < 4)
+            expected += embed.conv->weight.at<double>({d, c, y, x}) * images.at<double>({1, c, row, column});
+        }
+    CHECK(out.at<double>({1, 1, d}) == doctest::Approx(expected).epsilon(1e-12));
+  }
+  CHECK_THROWS_WITH_AS(nn::PatchEmbedding(4, 2, 2, 5, kFloat64, -1),
+                       "PatchEmbedding: image_size must be a positive multiple of patch_size, in_channels and d_model positive, "
+                       "overlap >= 0; got image_size=4, patch_size=2, in_channels=2, d_model=5, overlap=-1",
+                       ValueError);
+}
+
 TEST_CASE("vision transformer: sinusoidal2d gives the class token zeros and each patch its row and column") {
   nn::GridSinusoidalPositions pos(8, 1 + 9, kFloat64);  // a 3 x 3 grid, widths 0..3 the row, 4..7 the column
   CHECK(pos.grid() == 3);
@@ -105,8 +135,8 @@ TEST_CASE("vision transformer: sizes that do not fit and wrong images are errors
   auto c = tiny();
   c.image_size = 7;
   CHECK_THROWS_WITH_AS(nn::VisionTransformer{c},
-                       "PatchEmbedding: image_size must be a positive multiple of patch_size, in_channels and d_model positive; "
-                       "got image_size=7, patch_size=3, in_channels=2, d_model=8",
+                       "PatchEmbedding: image_size must be a positive multiple of patch_size, in_channels and d_model positive, "
+                       "overlap >= 0; got image_size=7, patch_size=3, in_channels=2, d_model=8, overlap=0",
                        ValueError);
   nn::VisionTransformer vit(tiny());
   CHECK_THROWS_WITH_AS((void)vit.forward(zeros({1, 1, 6, 6})),
