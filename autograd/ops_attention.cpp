@@ -11,6 +11,7 @@
 #include <focus/autograd/ops_nn.h>
 #include <focus/autograd/ops_reduce.h>
 #include <focus/tensor/attention_kernel.h>
+#include <focus/tensor/counter_random.h>
 #include <focus/tensor/factory.h>
 #include <focus/tensor/kernel.h>
 
@@ -80,11 +81,7 @@ std::string number_text(double v) {
 kernel::AttentionDropout dropout_of(const AttentionOptions& options) {
   kernel::AttentionDropout d;
   d.p = options.dropout_p;
-  if (d.p > 0) {
-    auto draws = (options.gen ? *options.gen : default_generator()).lock();
-    const std::uint64_t high = draws.next_u32();
-    d.key = high << 32 | draws.next_u32();
-  }
+  if (d.p > 0) d.key = kernel::draw_key(options.gen ? *options.gen : default_generator());
   return d;
 }
 

@@ -13,10 +13,10 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace focus::kernel {
@@ -209,38 +209,19 @@ MaskReader mask_reader(const FlashMask& mask, const Shape& batch, std::int64_t t
 // The mask of AttentionDropout (attention_kernel.h) as the loops read it: the factors of keys
 // [j0, j0 + n) of query row i in slice s, drawn four at a time.
 struct DropoutReader {
-  const AttentionDropout* d = nullptr;  // null: no dropout
-  std::uint32_t threshold = 0;          // a draw below it drops the weight: p * 2^32
-  double keep = 1;                      // 1 / (1 - p)
+  std::optional<CounterDropout> rule;  // empty: no dropout
 
   explicit DropoutReader(const AttentionDropout& dropout) {
     if (!(dropout.p >= 0 && dropout.p < 1))
       throw ValueError("attention dropout: p must be in [0, 1); got p=" + std::to_string(dropout.p));
-    if (dropout.p == 0) return;
-    d = &dropout;
-    threshold = static_cast<std::uint32_t>(std::min(dropout.p * 4294967296.0, 4294967295.0));
-    keep = 1.0 / (1.0 - dropout.p);
+    if (dropout.p > 0) rule.emplace(dropout.p, dropout.key);
   }
-  explicit operator bool() const { return d != nullptr; }
+  explicit operator bool() const { return rule.has_value(); }
 
   template <class T>
   void factors(std::int64_t s, std::int64_t i, std::int64_t j0, std::int64_t n, T* out) const {
-    if constexpr (std::is_same_v<T, float>) {  // the vectorised rounds: bitwise the loop below
-      return rows::dropout_factors(out, j0, n, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(s),
-                                   static_cast<std::uint32_t>(std::uint64_t(s) >> 32), d->key, threshold,
-                                   static_cast<float>(keep));
-    }
-    const T kept = static_cast<T>(keep);
-    const auto counter = [&](std::int64_t j) {
-      return std::array<std::uint32_t, 4>{static_cast<std::uint32_t>(j >> 2), static_cast<std::uint32_t>(i),
-                                          static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(std::uint64_t(s) >> 32)};
-    };
-    std::int64_t j = j0;
-    const std::int64_t end = j0 + n;
-    while (j < end) {
-      const std::array<std::uint32_t, 4> bits = philox4x32(counter(j), d->key);
-      for (int lane = int(j & 3); lane < 4 && j < end; ++lane, ++j) *out++ = bits[lane] >= threshold ? kept : T(0);
-    }
+    rule->factors(out, j0, n, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(s),
+                  static_cast<std::uint32_t>(std::uint64_t(s) >> 32));
   }
 };
 

@@ -6,8 +6,13 @@
 // authors' BigCrush tests; tests/test_attention_dropout.cpp holds the Random123 known answers.
 #pragma once
 
+#include <focus/tensor/fast_math.h>
+#include <focus/tensor/random.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 namespace focus::kernel {
 
@@ -25,5 +30,39 @@ inline std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> c, s
   }
   return c;
 }
+
+// One 64-bit key from a stream generator: two next_u32 draws, high half first, under one lock.
+inline std::uint64_t draw_key(Generator& gen) {
+  auto draws = gen.lock();
+  const std::uint64_t high = draws.next_u32();
+  return high << 32 | draws.next_u32();
+}
+
+// Dropout on counters, the rule of both of focus's masks (nn_kernels.h's dropout_mask,
+// attention_kernel.h's AttentionDropout): element e of a run [first, first + n) with the counter
+// words c1, c2, c3 is kept, times 1 / (1 - p), when lane e % 4 of philox4x32({e / 4, c1, c2, c3},
+// key) is at least p * 2^32, else 0. Needs 0 <= p < 1 and (first + n) / 4 < 2^32.
+struct CounterDropout {
+  std::uint64_t key = 0;
+  std::uint32_t threshold = 0;  // a draw below it drops: p * 2^32
+  double keep = 1;              // 1 / (1 - p)
+
+  CounterDropout(double p, std::uint64_t k)
+      : key(k), threshold(static_cast<std::uint32_t>(std::min(p * 4294967296.0, 4294967295.0))), keep(1.0 / (1.0 - p)) {}
+
+  // float runs the vectorised rows::dropout_factors, bitwise this scalar loop.
+  template <class T>
+  void factors(T* out, std::int64_t first, std::int64_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3) const {
+    if constexpr (std::is_same_v<T, float>) {
+      rows::dropout_factors(out, first, n, c1, c2, c3, key, threshold, static_cast<float>(keep));
+    } else {
+      const T kept = static_cast<T>(keep);
+      for (std::int64_t e = first; e < first + n; ++e) {
+        const auto bits = philox4x32({static_cast<std::uint32_t>(e >> 2), c1, c2, c3}, key);
+        *out++ = bits[e & 3] >= threshold ? kept : T(0);
+      }
+    }
+  }
+};
 
 }  // namespace focus::kernel

@@ -594,13 +594,7 @@ BatchNormGrads batch_norm_backward(const Tensor& g_in, const Tensor& x_in, const
 
 Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
   Tensor mask = Tensor::empty(shape, dtype);
-  std::uint64_t key = 0;
-  {
-    auto draws = gen.lock();  // the two halves of the key: one contiguous run of the stream
-    key = std::uint64_t(draws.next_u32()) << 32;
-    key |= draws.next_u32();
-  }
-  const auto threshold = static_cast<std::uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
+  const CounterDropout rule(p, draw_key(gen));
   const std::int64_t n = mask.numel();
   // Segments of 2^16 elements: each is one call below, on whichever thread; the mask depends only
   // on the key and each element's index, so any split gives the same bits.
@@ -611,19 +605,8 @@ Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
     const auto fill = [&](std::int64_t s0, std::int64_t s1) {
       for (std::int64_t seg = s0; seg < s1; ++seg) {
         const std::int64_t a = seg * kSegment, b = std::min(n, a + kSegment);
-        const std::uint64_t high = std::uint64_t(a) >> 34;  // the group's upper 32 bits (a segment never crosses 2^34)
-        const std::int64_t local = a - static_cast<std::int64_t>(high << 34);
-        if constexpr (std::is_same_v<T, float>) {
-          rows::dropout_factors(m + a, local, b - a, static_cast<std::uint32_t>(high), 0, 0, key, threshold,
-                                static_cast<float>(1.0 / (1.0 - p)));
-        } else {
-          const T keep = static_cast<T>(1.0 / (1.0 - p));
-          for (std::int64_t e = a; e < b; ++e) {
-            const std::int64_t l = e - a + local;
-            const auto bits = philox4x32({static_cast<std::uint32_t>(l >> 2), static_cast<std::uint32_t>(high), 0, 0}, key);
-            m[e] = bits[l & 3] >= threshold ? keep : T(0);
-          }
-        }
+        const std::uint64_t high = std::uint64_t(a) >> 34;  // e / 2^34: counter word 1 (a segment never crosses 2^34)
+        rule.factors(m + a, a - static_cast<std::int64_t>(high << 34), b - a, static_cast<std::uint32_t>(high), 0, 0);
       }
     };
     if (n >= 4 * kSegment) parallel::for_ranges(segments, fill);
