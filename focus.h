@@ -11,6 +11,7 @@
 #include <focus/tensor/shape.h>
 #include <focus/tensor/state_dict.h>
 #include <focus/tensor/tensor.h>
+#include <focus/tensor/precision.h>
 #include <focus/tensor/threads.h>
 
 #include <focus/autograd/anomaly.h>

@@ -155,4 +155,17 @@ FOCUS_VECTOR_CLONES void dropout_factors(float* out, std::int64_t first, std::in
   }
 }
 
+FOCUS_VECTOR_CLONES void to_bf16(std::uint16_t* out, const float* x, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t u = std::bit_cast<std::uint32_t>(x[i]);
+    // Subnormals become zeros of their sign, as AVX512_BF16's vcvtne2ps2bf16 treats them.
+    u = (u & 0x7f800000u) == 0 ? u & 0x80000000u : u;
+    // Adding 0x7fff plus the lowest kept bit rounds half to even; a NaN only keeps a quiet bit set
+    // (rounding could carry its payload into infinity).
+    const std::uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    const std::uint32_t nan = (u >> 16) | 0x40u;
+    out[i] = static_cast<std::uint16_t>((u & 0x7fffffffu) > 0x7f800000u ? nan : rounded);
+  }
+}
+
 }  // namespace focus::kernel::rows

@@ -85,6 +85,9 @@ void gelu_grad(float* out, const float* x, std::int64_t n);      // out = d gelu
 // (first + n) / 4 < 2^32.
 void dropout_factors(float* out, std::int64_t first, std::int64_t n, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3,
                      std::uint64_t key, std::uint32_t threshold, float keep);
+// out = x rounded to bfloat16 (the upper 16 bits of a float32), to nearest even; NaN stays NaN,
+// subnormals become zeros (as the AVX512_BF16 conversion instructions do).
+void to_bf16(std::uint16_t* out, const float* x, std::int64_t n);
 }  // namespace rows
 
 }  // namespace focus::kernel

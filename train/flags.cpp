@@ -2,6 +2,7 @@
 #include <focus/train/flags.h>
 
 #include <focus/autograd/anomaly.h>
+#include <focus/tensor/precision.h>
 #include <focus/tensor/threads.h>
 #include <focus/tensor/random.h>
 #include <focus/train/report.h>
@@ -38,6 +39,11 @@ CommonFlags CommonFlags::declare(cli::Args& args, const FlagDefaults& d) {
   f.detect_anomaly = args.get_flag("detect-anomaly", "check every op's output and every gradient for NaN/Inf (slow)");
   f.plots = args.get_string("plots", "", "write pictures (SVG) into this folder");
   f.report = args.get_string("report", "", "write a run report (index.html) into this folder, refreshed at every evaluation");
+  const std::string precision = args.get_string(
+      "precision", "float32", "matrix products: float32, or bf16 (rounded inputs, float32 sums; needs oneDNN and AVX512_BF16)");
+  if (precision == "float32") f.precision = MatmulPrecision::float32;
+  else if (precision == "bf16") f.precision = MatmulPrecision::bf16;
+  else if (!args.help()) throw cli::UsageError("--precision must be float32 or bf16; got '" + precision + "'");
   if (decay == "cosine") f.decay = Decay::cosine;
   else if (decay == "linear") f.decay = Decay::linear;
   else if (decay == "constant") f.decay = Decay::constant;
@@ -50,6 +56,10 @@ void CommonFlags::validate() const {
   if (!(clip >= 0)) throw cli::UsageError("--clip must be >= 0");
   if (!(final_lr_fraction >= 0 && final_lr_fraction <= 1)) throw cli::UsageError("--final-lr must be in [0, 1]");
   if (stop_at > 0 && save.empty()) throw cli::UsageError("--stop-at needs --save PATH");
+  if (precision == MatmulPrecision::bf16) {
+    const std::string why = bf16_unavailable_reason();
+    if (!why.empty()) throw cli::UsageError("--precision bf16: " + why);
+  }
   if (!save.empty()) {
     // Fail now, not after hours of training: the checkpoint's folder must exist.
     const auto dir = std::filesystem::path(save).parent_path();
@@ -69,6 +79,7 @@ void CommonFlags::validate() const {
 
 void CommonFlags::apply() const {
   if (threads > 0) set_num_threads(static_cast<int>(threads));
+  set_matmul_precision(precision);
   manual_seed(static_cast<std::uint64_t>(seed));
   set_detect_anomaly(detect_anomaly);
 }

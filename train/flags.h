@@ -1,4 +1,4 @@
-// The flags every training program takes, declared once: threads, seed, length (steps or epochs),
+// The flags every training program takes, declared once: threads, matmul precision, seed, length (steps or epochs),
 // the learning-rate schedule, clipping, checkpoints, stopping, anomaly checks, plots and the run
 // report. A program declares them with its own defaults, then its own flags, then calls
 // args.finish(); validate() and apply() follow.
@@ -13,6 +13,7 @@
 #pragma once
 
 #include <focus/cli/args.h>
+#include <focus/tensor/precision.h>
 
 #include <cstdint>
 #include <string>
@@ -39,6 +40,7 @@ struct FlagDefaults {
 
 struct CommonFlags {
   std::int64_t threads = 0;  // 0: the library's default
+  MatmulPrecision precision = MatmulPrecision::float32;  // of float32 matrix products (tensor/precision.h)
   std::int64_t seed = 1;
   std::int64_t steps = 0;
   std::int64_t epochs = 0;  // 0: not given
@@ -63,7 +65,8 @@ struct CommonFlags {
   // missing or which is a folder, a --plots folder that cannot be made; FormatError for a
   // --report folder that cannot be made or written (train/report.h). Call after args.finish().
   void validate() const;
-  // Sets the thread count, seeds the default generator and sets anomaly mode for this thread.
+  // Sets the thread count and the matmul precision, seeds the default generator and sets anomaly
+  // mode for this thread.
   void apply() const;
   // Where the metrics log goes: beside the checkpoint ("run.safetensors" -> "run.metrics.jsonl"),
   // else in the report folder ("DIR/metrics.jsonl"), else "" (none).
