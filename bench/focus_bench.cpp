@@ -38,6 +38,7 @@ namespace {
 
 struct Settings {
   int threads = 1;
+  MatmulPrecision precision = MatmulPrecision::float32;
   std::string only;               // empty: every workload
   std::int64_t batch = 64;        // W2's batch (the chart against batch size varies it)
   std::vector<std::int64_t> T;    // W4's lengths; empty: 128 .. 4096
@@ -464,8 +465,10 @@ int main(int argc, char** argv) {
       else if (arg == "--batch") s.batch = parse_list(value()).at(0);
       else if (arg == "--T") s.T = parse_list(value());
       else if (arg == "--iters") s.iters = static_cast<int>(parse_list(value()).at(0));
+      else if (arg == "--precision") s.precision = parse_precision(value());
       else if (arg == "--help" || arg == "-h") {
-        std::cout << "usage: focus_bench [--threads N] [--only NAME] [--batch B] [--T t1,t2,...] [--iters N]\n"
+        std::cout << "usage: focus_bench [--threads N] [--only NAME] [--batch B] [--T t1,t2,...] [--iters N]"
+                     " [--precision float32|bf16]\n"
                      "workloads: seed_attention transformer_step decode attention_scaling gemm_efficiency image_cnn_step image_vit_step"
                      " (sgemm1024 and attention_long only with --only)\n";
         return 0;
@@ -483,6 +486,9 @@ int main(int argc, char** argv) {
   }
   try {
     set_num_threads(s.threads);
+    set_matmul_precision(s.precision);  // ValueError naming what is missing when bf16 cannot run
+    if (s.precision != MatmulPrecision::float32)
+      std::cerr << "focus_bench: float32 matrix products in " << precision_name(s.precision) << "\n";
     for (const auto& [name, fn] : workloads) {
       // sgemm1024 and attention_long (minutes at T=16384) run only when asked for by name.
       if (s.only.empty() ? (name == "sgemm1024" || name == "attention_long") : name != s.only) continue;
