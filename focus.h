@@ -39,5 +39,6 @@
 #include <focus/optim/sgd.h>
 
 #include <focus/io/safetensors.h>
+#include <focus/io/torch_interop.h>
 
 #include <focus/distributed/data_parallel.h>

@@ -6,13 +6,12 @@
 // cross-entropy; AdamW with warm-up and cosine decay; mirrored images while training (--augment).
 // The test set is scored at the end: accuracy, per-class precision, recall and F1, the confusion
 // matrix, and with --plots pictures of it and of the misclassified images. The kit (train/) gives
-// the loop, checkpoints and the report.
+// the loop, checkpoints and the report. --export-torch FILE writes the trained model for PyTorch.
+#include "network.h"
+
 #include <focus/cli/guarded_main.h>
 #include <focus/data/images.h>
-#include <focus/focus.h>
-#include <focus/nn/batch_norm.h>
-#include <focus/nn/conv.h>
-#include <focus/nn/pooling.h>
+#include <focus/io/torch_interop.h>
 #include <focus/train/classifier.h>
 #include <focus/train/loop.h>
 #include <focus/train/schedule.h>
@@ -21,40 +20,9 @@
 #include <iostream>
 
 using namespace focus;
+using fashion_cnn::FashionCNN;
 
 namespace {
-
-// images [B, 1, 28, 28] -> logits [B, 10]. Block b has b + 1 convolutions of width << b channels;
-// the convolutions have no bias, the batch norm after each shifts instead.
-struct FashionCNN : nn::Module {
-  FashionCNN(std::int64_t width, std::int64_t hidden, double dropout) : Module("FashionCNN") {
-    features = register_module("features", std::make_shared<nn::Sequential>());
-    std::int64_t in = 1;
-    for (int block = 0; block < 2; ++block) {
-      const std::int64_t out = width << block;
-      for (int k = 0; k <= block; ++k, in = out) {  // one convolution in the first block, two in the second
-        features->push_back(std::make_shared<nn::Conv2d>(in, out, 3, 1, 1, false));
-        features->push_back(std::make_shared<nn::BatchNorm2d>(out));
-        features->push_back(std::make_shared<nn::ReLU>());
-      }
-      features->push_back(std::make_shared<nn::MaxPool2d>(2));
-    }
-    classifier = register_module("classifier", std::make_shared<nn::Sequential>());
-    classifier->push_back(std::make_shared<nn::Flatten>());  // [B, in, 7, 7] -> [B, in * 49]
-    std::int64_t features_out = in * 7 * 7;
-    if (hidden > 0) {
-      classifier->push_back(std::make_shared<nn::Linear>(features_out, hidden));
-      classifier->push_back(std::make_shared<nn::ReLU>());
-      features_out = hidden;
-    }
-    classifier->push_back(std::make_shared<nn::Dropout>(dropout));
-    classifier->push_back(std::make_shared<nn::Linear>(features_out, 10));
-  }
-  Tensor forward(const Tensor& images) const {
-    return with_module_path([&] { return classifier->forward(features->forward(images)); });
-  }
-  std::shared_ptr<nn::Sequential> features, classifier;
-};
 
 int run(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -67,6 +35,8 @@ int run(int argc, char** argv) {
   std::int64_t hidden = args.get_int("hidden", 128, "width of the hidden layer before the head (0: none)", 0, 65536);
   double dropout = args.get_double("dropout", 0.25, "dropout before the linear head");
   double weight_decay = args.get_double("weight-decay", 0.05, "AdamW's decoupled weight decay");
+  const std::string export_torch =
+      args.get_string("export-torch", "", "after training, write the model in PyTorch's names (network.h) to this file");
   if (args.help()) {
     std::cout << args.usage("fashion_cnn", "A convolutional network learns Fashion-MNIST; prints test accuracy and per-class scores.");
     return 0;
@@ -129,6 +99,7 @@ int run(int argc, char** argv) {
   if (!flags.plots.empty())
     for (const std::string& path : train::write_classification_plots(flags.plots, scores, data::fashion_mnist_classes(), data.test, predictions))
       std::cerr << "wrote " << path << "\n";
+  if (!export_torch.empty()) io::save_torch(export_torch, model, {}, fashion_cnn::torch_metadata(model, norm));
   std::printf("test_accuracy=%.4f seconds=%.1f\n", scores.accuracy, result.seconds);
   return 0;
 }

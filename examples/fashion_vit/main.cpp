@@ -5,11 +5,13 @@
 // head classifies the class token's output (nn/vision_transformer.h). Cross-entropy, AdamW with
 // warm-up and cosine decay, mirrored images (--augment).
 // The test set is scored at the end as fashion_cnn's is; --plots adds where the class token looked
-// (attention roll-out over every layer) drawn over a few test images.
+// (attention roll-out over every layer) drawn over a few test images. --export-torch FILE writes
+// the trained model for PyTorch (io::save_vit_torch; tests/reference/vit_ref.py reads it).
 #include <focus/cli/guarded_main.h>
 #include <focus/data/images.h>
 #include <focus/focus.h>
 #include <focus/io/atomic_file.h>
+#include <focus/io/torch_interop.h>
 #include <focus/nn/vision_transformer.h>
 #include <focus/train/block_flags.h>
 #include <focus/train/classifier.h>
@@ -67,6 +69,8 @@ int run(int argc, char** argv) {
   double smoothing = args.get_double("label-smoothing", 0.0, "label smoothing of the cross-entropy");
   double weight_decay = args.get_double("weight-decay", 0.05, "AdamW's decoupled weight decay");
   const std::int64_t shown = args.get_int("plot-images", 16, "test images --plots draws the attention over", 1, 256);
+  const std::string export_torch =
+      args.get_string("export-torch", "", "after training, write the model in PyTorch's names (vit_ref.py) to this file");
   if (args.help()) {
     std::cout << args.usage("fashion_vit", "A Vision Transformer learns Fashion-MNIST; prints test accuracy and per-class scores.");
     return 0;
@@ -143,6 +147,9 @@ int run(int argc, char** argv) {
       std::cerr << "wrote " << path << "\n";
     write_attention_plot(model, data.test, norm, predictions, flags.plots, shown);
   }
+  if (!export_torch.empty())
+    io::save_vit_torch(export_torch, model,
+                       {{"image.mean", train::number_text(norm.mean)}, {"image.std", train::number_text(norm.std)}});
   std::printf("test_accuracy=%.4f seconds=%.1f\n", scores.accuracy, result.seconds);
   return 0;
 }

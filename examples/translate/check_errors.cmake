@@ -141,6 +141,22 @@ if(NOT rc EQUAL 0)
 endif()
 expect(0 "" eval --load ${OUT}/rope.safetensors --test ${OUT}/test.tsv --threads 1)
 expect(0 "" train ${data_only} --resume ${OUT}/rope.safetensors --positions rope)
+# To PyTorch's names and back (torch_layout.h; the logits are checked by the interop label):
+# export, import and eval the import; the rope + RMSNorm model and a translate checkpoint given as
+# a PyTorch file are refused in one line, writing nothing.
+expect(0 "" export --load ${OUT}/good.safetensors --to torch ${OUT}/good.torch.st)
+expect(0 "" import --from-torch ${OUT}/good.torch.st --save ${OUT}/imported.safetensors)
+expect(0 "" eval --load ${OUT}/imported.safetensors --test ${OUT}/test.tsv --threads 1)
+expect(2 "^translate: export needs --to torch; got 'onnx'$" export --load ${OUT}/good.safetensors --to onnx ${OUT}/x.st)
+expect(1 "^translate: export: torch.nn.Transformer normalises with LayerNorm only; got norm=rms$"
+       export --load ${OUT}/rope.safetensors --to torch ${OUT}/rope.torch.st)
+expect(1 "^translate: ${OUT}/good.safetensors: tensor 'src_emb.weight' is missing$"
+       import --from-torch ${OUT}/good.safetensors --save ${OUT}/not_imported.safetensors)
+foreach(unwritten rope.torch.st not_imported.safetensors)
+  if(EXISTS ${OUT}/${unwritten})
+    message(SEND_ERROR "a refused export or import wrote ${OUT}/${unwritten}")
+  endif()
+endforeach()
 # Block settings that disagree with the tensors (linformer's E [8, max_len] read as rank 9): exit 1.
 execute_process(COMMAND ${TRANSLATE} train ${small} --steps 2 --attention linformer:8 --save ${OUT}/linformer.safetensors
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)

@@ -3,9 +3,11 @@
 //   translate train --task zh-en --save model.st --plots plots/
 //   translate eval  --load model.st --task zh-en
 //   translate run   --load model.st 我爱学习编程
+//   translate export --load model.st --to torch model.torch.st   (and import: torch_layout.h)
 // Exit status: 0 success, 1 bad data or checkpoint, 2 usage error, 130 / 143 training stopped by
 // Ctrl-C / SIGTERM (after saving to --save).
 #include "commands.h"
+#include "torch_layout.h"
 
 #include <focus/cli/args.h>
 #include <focus/cli/guarded_main.h>
@@ -24,6 +26,8 @@ const char* kUsage =
     "  train   train a model on a task (--task) or on files (--train, --test)\n"
     "  eval    score a saved model on a task's test split or a test file\n"
     "  run     translate sentences given as arguments, or one per line on stdin\n"
+    "  export  write a model's weights in PyTorch's names (--to torch FILE)\n"
+    "  import  make a model from PyTorch weights (--from-torch FILE --save MODEL)\n"
     "run 'translate <command> --help' for the flags of each.\n";
 
 int run(int argc, char** argv) {
@@ -37,7 +41,9 @@ int run(int argc, char** argv) {
     if (command == "train") return translate::train_command(args);
     if (command == "eval") return translate::eval_command(args);
     if (command == "run") return translate::run_command(args);
-    std::cerr << "translate: unknown command '" << command << "' (train, eval or run)\n";
+    if (command == "export") return translate::export_command(args);
+    if (command == "import") return translate::import_command(args);
+    std::cerr << "translate: unknown command '" << command << "' (train, eval, run, export or import)\n";
     return 2;
   });
 }

@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <cmath>
+#include <sstream>
 
 namespace translate {
 
@@ -30,7 +31,7 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
           {"model.layers", std::to_string(layers)},       {"model.ff", std::to_string(ff)},
           {"model.max_len", std::to_string(max_len)},     {"model.norm_first", norm_first ? "1" : "0"},
           {"model.positions", positions},                 {"model.norm", norm},
-          {"model.attention", attention.str()}};
+          {"model.attention", attention.str()},           {"model.dtype", std::string(dtype_name(dtype))}};
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& meta) {
@@ -48,6 +49,19 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
   // Files from before these settings existed trained with sinusoidal positions, LayerNorm, full attention.
   const nn::TransformerOptions o = nn::TransformerOptions::from_metadata(meta, "model.", c.transformer_options());
   c.positions = o.positions, c.norm = o.norm, c.attention = o.attention;
+  // translate's blocks are ReLU with LayerNorm's default eps; a file (PyTorch's, say) asking for
+  // more would load into a model that computes something else.
+  if (o.activation != nn::Activation::ReLU || o.layer_norm_eps != 1e-5) {
+    std::ostringstream got;
+    got << "model.activation=" << nn::activation_name(o.activation) << ", model.layer_norm_eps=" << o.layer_norm_eps;
+    throw FormatError("checkpoint: translate's model takes model.activation=relu and model.layer_norm_eps=1e-05 only; got " +
+                      got.str());
+  }
+  if (auto it = meta.find("model.dtype"); it != meta.end()) {  // older files: float32
+    if (it->second != "float32" && it->second != "float64")
+      throw FormatError("checkpoint: model setting 'model.dtype' must be float32 or float64; got '" + it->second + "'");
+    c.dtype = it->second == "float64" ? kFloat64 : kFloat32;
+  }
   return c;
 }
 
@@ -62,15 +76,16 @@ nn::TransformerOptions ModelConfig::transformer_options() const {
   o.norm = norm;
   o.attention = attention;
   o.max_len = max_len + 2;  // with <s> and </s>
+  o.dtype = dtype;
   return o;
 }
 
 Translator::Translator(const ModelConfig& c) : Module("Translator"), config_(c) {
   const nn::TransformerOptions o = c.transformer_options();
-  src_embed = register_module("src_embed", std::make_shared<nn::Embedding>(c.src_vocab, c.d_model, 0));
-  tgt_embed = register_module("tgt_embed", std::make_shared<nn::Embedding>(c.tgt_vocab, c.d_model, 0));
+  src_embed = register_module("src_embed", std::make_shared<nn::Embedding>(c.src_vocab, c.d_model, 0, c.dtype));
+  tgt_embed = register_module("tgt_embed", std::make_shared<nn::Embedding>(c.tgt_vocab, c.d_model, 0, c.dtype));
   transformer = register_module("transformer", std::make_shared<nn::Transformer>(o, c.layers, c.layers));
-  generator = register_module("generator", std::make_shared<nn::Linear>(c.d_model, c.tgt_vocab));
+  generator = register_module("generator", std::make_shared<nn::Linear>(c.d_model, c.tgt_vocab, true, c.dtype));
   // Glorot-uniform for every matrix, as the Annotated Transformer (position tables keep their
   // own initialisation); the padding rows stay zero.
   for (auto& [name, p] : named_parameters())

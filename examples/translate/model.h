@@ -23,6 +23,7 @@ struct ModelConfig {
   bool norm_first = true;      // pre-norm: stable at the learning rates a short run wants
   std::string positions = "sinusoidal", norm = "layer";  // nn::TransformerOptions' names
   nn::AttentionSpec attention;                           // the encoder's self-attention (and a local decoder's)
+  DType dtype = kFloat32;  // training is float32; float64 models come from import or conversion
 
   nn::TransformerOptions transformer_options() const;
 
