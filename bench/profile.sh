@@ -20,7 +20,8 @@ perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 0
       share = $1; sub(/%/, "", share)
       dso = $2; sym = $0; sub(/^[^]]*\] /, "", sym)
       family = "other"
-      if (dso ~ /openblas|dnnl/ || sym ~ /to_bf16/ || sym ~ /sgemm|dgemm|gemm_kernel|gemm_[a-z]copy|_oncopy|_otcopy|_incopy|_itcopy/) family = "BLAS (matrix products)"
+      # "[JIT]": the kernels oneDNN generates at run time (a build with -DFOCUS_WITH_DNNL=ON).
+      if (dso ~ /openblas|dnnl|JIT/ || sym ~ /to_bf16/ || sym ~ /sgemm|dgemm|gemm_kernel|gemm_[a-z]copy|_oncopy|_otcopy|_incopy|_itcopy/) family = "BLAS (matrix products)"
       else if (sym ~ /flash_attention|forward_slices|backward_slices|MaskReader/) family = "fused attention kernel"
       else if (sym ~ /softmax|log_softmax|exp_shifted|cross_entropy|nll|rows::max/) family = "softmax, log-softmax, cross-entropy"
       else if (sym ~ /layer_norm|rms_norm|batch_norm/) family = "norms"

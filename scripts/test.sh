@@ -10,6 +10,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 focus_setup
-focus_log "running the default suite (ctest -LE 'long|mpi|browser|figure')"
+focus_log "running the default suite (ctest -LE 'long|mpi|browser|figure|interop')"
 # --no-tests=error: a suite that registered nothing is a broken build, not a pass.
-ctest --test-dir "${FOCUS_BUILD_DIR}" --output-on-failure -j2 -LE 'long|mpi|browser|figure' --no-tests=error "$@"
+ctest --test-dir "${FOCUS_BUILD_DIR}" --output-on-failure -j2 -LE 'long|mpi|browser|figure|interop' --no-tests=error "$@"
