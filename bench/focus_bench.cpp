@@ -230,11 +230,15 @@ void attention_scaling(const Settings& s) {
     alloc::reset_peak();
     step();
     const std::size_t peak = alloc::stats().peak_bytes;
-    // Causal fwd+bwd: QK^T and PV forward, four products backward, each over the lower triangle
-    // if the kernel skips the masked half, the whole square if not; counted as the square here.
-    const double flop = 2.0 * 4 * T * T * 64 * 6;
-    std::printf("name=attention_scaling threads=%d T=%lld focus_ms=%.3f gflops=%.2f peak_alloc_mb=%.1f peak_rss_mb=%.1f\n",
-                s.threads, static_cast<long long>(T), ms, flop / ms / 1e6, mib(peak), peak_rss_mb());
+    // The work done, not the square: QK^T and PV forward, four products backward (dP, dV, dQ,
+    // dK), each over the T (T + 1) / 2 query-key pairs causal attention sees, 4 heads of 64. The
+    // fused kernel skips the tiles above the diagonal (the composed PyTorch side computes and
+    // masks the whole square); its recomputed scores in backward are not counted.
+    const double pairs = static_cast<double>(T) * static_cast<double>(T + 1) / 2;
+    const double flop = 2.0 * 4 * 64 * pairs * 6;
+    std::printf("name=attention_scaling threads=%d T=%lld focus_ms=%.3f gflops=%.2f mflop_per_step=%.1f "
+                "peak_alloc_mb=%.1f peak_rss_mb=%.1f\n",
+                s.threads, static_cast<long long>(T), ms, flop / ms / 1e6, flop / 1e6, mib(peak), peak_rss_mb());
     std::fflush(stdout);
   }
 }
