@@ -122,7 +122,12 @@ void for_ranges(std::int64_t n, const std::function<void(std::int64_t, std::int6
   job->drain();
   inside_region = false;
   for (int done; (done = job->finished.load(std::memory_order_acquire)) < threads;) job->finished.wait(done);
-  for (const auto& e : job->errors)
+  // The caller takes the errors out of the job: a worker may drop the last reference to the job
+  // after this returns, and the exception must then not die with it on that thread while the
+  // caller still reads it (ThreadSanitizer saw the delete race the caller's what(), since the
+  // exception's reference count lives in uninstrumented libstdc++).
+  const std::vector<std::exception_ptr> errors = std::move(job->errors);
+  for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
 }
 
