@@ -199,18 +199,14 @@ void run_products(GemmCall g, std::int64_t count, std::vector<std::int64_t> a_of
                   std::vector<std::int64_t> b_offsets) {
   if (g.dtype != kFloat32 || get_matmul_precision() != MatmulPrecision::bf16 || !on_backend(g))
     return run_gemms(g, count, a_offsets, b_offsets);
+  // A single product is a batch of one at offset 0 while rounding, and no batch again after it.
   const bool batched = !a_offsets.empty();
   if (!batched) a_offsets = b_offsets = {0};
   std::vector<std::uint16_t> ra, rb;
   g.a = round_operand(g.a, a_offsets, extent(g.M, g.K, g.ta, g.lda), ra);
   g.b = round_operand(g.b, b_offsets, extent(g.K, g.N, g.tb, g.ldb), rb);
   g.bf16 = true;
-  if (!batched) {
-    g.a += 2 * a_offsets[0];
-    g.b += 2 * b_offsets[0];
-    a_offsets.clear();
-    b_offsets.clear();
-  }
+  if (!batched) a_offsets.clear(), b_offsets.clear();
   run_gemms(g, count, a_offsets, b_offsets);
 }
 
