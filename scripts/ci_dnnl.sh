@@ -12,6 +12,10 @@ FOCUS_DEB_PACKAGES+=(libdnnl-dev)
 FOCUS_BUILD_DIR="${FOCUS_ROOT}/build-dnnl"
 
 focus_ensure_packages
+# bf16 checks skip themselves on CPUs without AVX512_BF16; say which kind of CPU this run had.
+cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+cpu_flags="$(grep -o -w -E 'avx512f|avx512_bf16|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+focus_log "CPU: ${cpu_model:-unknown}; flags: ${cpu_flags:-no AVX-512}"
 focus_log "configuring ${FOCUS_BUILD_DIR} (Release, FOCUS_WITH_DNNL=ON)"
 cmake -S "${FOCUS_ROOT}" -B "${FOCUS_BUILD_DIR}" -DCMAKE_BUILD_TYPE=Release -DFOCUS_WITH_DNNL=ON
 focus_log "building with $(nproc) jobs"

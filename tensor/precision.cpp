@@ -16,9 +16,7 @@ std::atomic<MatmulPrecision> g_precision{MatmulPrecision::float32};
 
 std::string bf16_unavailable_reason() {
 #if FOCUS_WITH_DNNL
-  if (!kernel::dnnl::cpu_has_avx512_bf16())
-    return "this CPU has no AVX512_BF16 instructions (bf16 products need them; use float32)";
-  return "";
+  return kernel::dnnl::bf16_unavailable_reason();
 #else
   return "focus was built without oneDNN (install libdnnl-dev and configure with -DFOCUS_WITH_DNNL=ON)";
 #endif

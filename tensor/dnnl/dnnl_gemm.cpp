@@ -70,12 +70,24 @@ const Bf16Product& bf16_product(const Key& key) {
 
 }  // namespace
 
-bool cpu_has_avx512_bf16() {
+std::string bf16_unavailable_reason() {
+  static const std::string reason = [] () -> std::string {
 #if defined(__x86_64__) && defined(__GNUC__)
-  return __builtin_cpu_supports("avx512bf16");
+    if (!__builtin_cpu_supports("avx512bf16"))
+      return "this CPU has no AVX512_BF16 instructions (bf16 products need them; use float32)";
 #else
-  return false;
+    return "bf16 products need an x86-64 CPU with AVX512_BF16 (use float32)";
 #endif
+    // The CPU may have them while oneDNN is told not to use them (ONEDNN_MAX_CPU_ISA): ask oneDNN
+    // for a small product, as every later one is asked for.
+    try {
+      (void)bf16_product(Key{false, false, 16, 16, 16, 16, 16, 16, 1.0f, 0.0f});
+    } catch (const dn::error& e) {
+      return std::string("oneDNN has no bf16 matrix product for this CPU (") + e.what() + "; use float32)";
+    }
+    return "";
+  }();
+  return reason;
 }
 
 void sgemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace focus::kernel::dnnl {
 
-// Does this CPU have AVX512_BF16 (the bf16 dot-product instructions)?
-bool cpu_has_avx512_bf16();
+// "" when bf16 products run here: the CPU has AVX512_BF16 (the bf16 dot-product instructions)
+// and oneDNN makes a bf16 product for it (ONEDNN_MAX_CPU_ISA can forbid that). Else why not.
+// Worked out once per process.
+std::string bf16_unavailable_reason();
 
 void sgemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
            std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
