@@ -2,11 +2,21 @@
 // Workers are started on demand (never more than the largest count asked for, minus the caller)
 // and live until the process ends; the pool is never destroyed, so a call made while statics are
 // torn down still finds it (the allocator's state lives the same way).
+//
+// Waiting spins before it sleeps. A training step makes thousands of for_ranges calls a few
+// microseconds apart; waking a sleeping worker (a futex call in pthread_cond_signal) and putting
+// it back to sleep cost about 6% of a zh-en run's samples (docs/performance.md). So a worker that
+// finds no work polls the queue for FOCUS_SPIN_US microseconds (default 50) before it blocks, the
+// caller signals only workers that blocked, and a caller waiting for its ranges polls as long
+// before it blocks. FOCUS_SPIN_US=0 blocks at once, as OMP_WAIT_POLICY=passive does, for
+// machines where the threads share cores with other busy processes.
 #include <focus/tensor/parallel.h>
 #include <focus/tensor/threads.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -23,6 +33,35 @@ namespace focus {
 
 namespace {
 
+std::chrono::microseconds spin_time() {
+  if (const char* env = std::getenv("FOCUS_SPIN_US")) {
+    char* end = nullptr;
+    const long us = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && us >= 0) return std::chrono::microseconds(us);
+  }
+  return std::chrono::microseconds(50);
+}
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();  // lets the other hyperthread of the core run while this one polls
+#endif
+}
+
+// Polls ready() for up to `limit`; true once it holds, false when the time ran out.
+template <class Ready>
+bool spin_until(Ready ready, std::chrono::microseconds limit) {
+  if (limit.count() == 0) return ready();
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
 // One for_ranges call. Ranges are claimed through next_range by the caller and by workers alike,
 // so a caller whose workers are busy with other callers' jobs simply runs its ranges itself.
 struct Job {
@@ -31,6 +70,7 @@ struct Job {
   int ranges;
   std::atomic<int> next_range{1};  // range 0 is the caller's
   std::atomic<int> finished{0};
+  std::atomic<bool> caller_blocked{false};  // the caller gave up polling and waits on `finished`
   std::vector<std::exception_ptr> errors;  // one slot per range: no two threads write the same one
 
   void run(int r) {
@@ -39,8 +79,10 @@ struct Job {
     } catch (...) {
       errors[static_cast<std::size_t>(r)] = std::current_exception();
     }
-    finished.fetch_add(1, std::memory_order_acq_rel);
-    finished.notify_all();
+    // Sequentially consistent, as the caller's store to caller_blocked and its load of finished:
+    // either this load sees the caller blocked, or the caller's load sees this increment.
+    finished.fetch_add(1);
+    if (caller_blocked.load()) finished.notify_all();
   }
   // Claims and runs ranges until none is left.
   void drain() {
@@ -54,8 +96,11 @@ struct Pool {
   std::mutex mu;
   std::condition_variable wake;
   std::deque<std::shared_ptr<Job>> queue;  // one entry per range a worker may claim
+  std::atomic<int> queued{0};              // queue.size(), for workers polling without the lock
+  int blocked = 0;                         // workers waiting on `wake` (guarded by mu)
   std::vector<std::thread> workers;
   std::atomic<int> threads{1};
+  const std::chrono::microseconds spin = spin_time();
 
   Pool() {
     // OpenBLAS starts with its own idea of the thread count (OPENBLAS_NUM_THREADS, or the cores);
@@ -72,12 +117,18 @@ struct Pool {
   void work() {
     inside_region = true;
     for (;;) {
+      spin_until([this] { return queued.load(std::memory_order_relaxed) > 0; }, spin);
       std::shared_ptr<Job> job;
       {
         std::unique_lock lock(mu);
-        wake.wait(lock, [this] { return !queue.empty(); });
+        if (queue.empty()) {
+          ++blocked;
+          wake.wait(lock, [this] { return !queue.empty(); });
+          --blocked;
+        }
         job = std::move(queue.front());
         queue.pop_front();
+        queued.fetch_sub(1, std::memory_order_relaxed);
       }
       job->drain();  // a job whose ranges the caller already took costs one fetch_add
     }
@@ -111,17 +162,24 @@ void for_ranges(std::int64_t n, const std::function<void(std::int64_t, std::int6
   job->n = n;
   job->ranges = threads;
   job->errors.resize(static_cast<std::size_t>(threads));
+  int blocked;
   {
     std::lock_guard lock(p.mu);
     for (int r = 1; r < threads; ++r) p.queue.push_back(job);
+    p.queued.fetch_add(threads - 1, std::memory_order_relaxed);
+    blocked = p.blocked;
   }
-  if (threads == 2) p.wake.notify_one();
-  else p.wake.notify_all();
+  // A worker that is polling finds the job by itself; only blocked ones need the (costly) signal.
+  if (blocked == 1 && threads == 2) p.wake.notify_one();
+  else if (blocked > 0) p.wake.notify_all();
   inside_region = true;
   job->run(0);
   job->drain();
   inside_region = false;
-  for (int done; (done = job->finished.load(std::memory_order_acquire)) < threads;) job->finished.wait(done);
+  if (!spin_until([&] { return job->finished.load(std::memory_order_acquire) == threads; }, p.spin)) {
+    job->caller_blocked.store(true);
+    for (int done; (done = job->finished.load()) < threads;) job->finished.wait(done);
+  }
   // The caller takes the errors out of the job: a worker may drop the last reference to the job
   // after this returns, and the exception must then not die with it on that thread while the
   // caller still reads it (ThreadSanitizer saw the delete race the caller's what(), since the
