@@ -76,7 +76,7 @@ std::size_t operand_size(const GemmCall& g) { return g.bf16 ? 2 : element_size(g
 // Below 2^17 multiply-adds OpenBLAS's float32 is as fast as oneDNN's bf16 and faster than its
 // sgemm (measured, 1 thread: 32x64x32 at 72, 74 and 50 GFLOP/s; 16x32x16 at 39, 15 and 18), since
 // oneDNN's per-call cost dominates: such products stay on OpenBLAS in float32, whatever the precision.
-constexpr double kBackendMinMacs = 131072;
+[[maybe_unused]] constexpr double kBackendMinMacs = 131072;
 
 bool on_backend(const GemmCall& g) {
 #if FOCUS_WITH_DNNL
