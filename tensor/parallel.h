@@ -17,6 +17,8 @@ namespace focus::parallel {
 // another for_ranges (no nested fan-out: the outer call already keeps the cores busy). Safe to
 // call from several user threads at once; each call waits for its own ranges only. The first
 // exception thrown by any range is rethrown here after every range has finished.
+// Idle workers, and a caller waiting for its ranges, poll for FOCUS_SPIN_US microseconds (read at
+// start-up; default 50) before they block; FOCUS_SPIN_US=0 blocks at once (docs/threads.md).
 void for_ranges(std::int64_t n, const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
 
 // True on a pool worker, and on a caller while it runs its own range.
