@@ -143,6 +143,8 @@ Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor
   if (positions_) {
     const Tensor b = positions_->bias(q.size(2), k.size(2), q_pos, k_pos);
     if (b.defined()) mask.bias = mask.bias.defined() ? mask.bias + b : b;
+    const Tensor s = positions_->score_bias(q, k, q_pos, k_pos);
+    if (s.defined()) mask.bias = mask.bias.defined() ? mask.bias + s : s;
   }
   if (spec_.kind == AttentionSpec::Kind::Local && mask.window == 0) {
     mask.window = spec_.size;

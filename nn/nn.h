@@ -14,6 +14,7 @@
 #include <focus/nn/module.h>
 #include <focus/nn/positional.h>
 #include <focus/nn/alibi.h>
+#include <focus/nn/xl_positions.h>
 #include <focus/nn/linformer.h>
 #include <focus/nn/relative_position.h>
 #include <focus/nn/rms_norm.h>

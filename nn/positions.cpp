@@ -7,6 +7,7 @@
 #include <focus/nn/registry.h>
 #include <focus/nn/relative_position.h>
 #include <focus/nn/rope.h>
+#include <focus/nn/xl_positions.h>
 
 namespace focus::nn {
 
@@ -35,7 +36,8 @@ NamedRegistry<PositionsFactory>& registry() {
        {"sinusoidal2d",
         [](const PositionsConfig& c) -> Made { return std::make_shared<GridSinusoidalPositions>(c.d_model, c.max_len, c.dtype); }},
        {"rope", [](const PositionsConfig& c) -> Made { return std::make_shared<RotaryPositions>(c.d_model, c.nhead); }},
-       {"alibi", [](const PositionsConfig& c) -> Made { return std::make_shared<ALiBiPositions>(c.nhead, c.dtype); }}});
+       {"alibi", [](const PositionsConfig& c) -> Made { return std::make_shared<ALiBiPositions>(c.nhead, c.dtype); }},
+       {"xl", [](const PositionsConfig& c) -> Made { return std::make_shared<RelativeXLPositions>(c.d_model, c.nhead, c.dtype); }}});
   return r;
 }
 

@@ -5,9 +5,9 @@
 //   bias    an additive per-head bias [H, Tq, Tk] on the attention scores (alibi, relative).
 // Every method takes absolute positions (offsets), so cached decoding, which sees only new
 // positions, computes what the full sequence does. Built in: none, sinusoidal, learned,
-// relative (T5's buckets), sinusoidal2d (a ViT's class token and grid of patches), rope, alibi;
-// each scheme lives in its own file (positional.h, relative_position.h, grid_positions.h, rope.h,
-// alibi.h). A new scheme is a class deriving from Positions and one
+// relative (T5's buckets), sinusoidal2d (a ViT's class token and grid of patches), rope, alibi,
+// xl (Transformer-XL's relative attention); each scheme lives in its own file (positional.h,
+// relative_position.h, grid_positions.h, rope.h, alibi.h, xl_positions.h). A new scheme is a class deriving from Positions and one
 // register_positions call (docs/extending.md, "A new position scheme").
 #pragma once
 
@@ -41,6 +41,12 @@ class Positions : public Module {
   virtual Tensor bias(std::int64_t tq, std::int64_t tk, std::int64_t q_offset, std::int64_t k_offset) const {
     return (void)tq, (void)tk, (void)q_offset, (void)k_offset, Tensor();
   }
+  // A bias from the content of q [B, H, Tq, Dh] and k [B, H, Tk, Dh] (after rotate) at those
+  // offsets, broadcastable to [B, H, Tq, Tk] and added to the scaled scores as bias() is;
+  // undefined when the scheme adds none.
+  virtual Tensor score_bias(const Tensor& q, const Tensor& k, std::int64_t q_offset, std::int64_t k_offset) const {
+    return (void)q, (void)k, (void)q_offset, (void)k_offset, Tensor();
+  }
   // True when the scheme acts inside attention (rotate or bias), where Linformer's position-less
   // summaries cannot follow it.
   virtual bool inside_attention() const { return false; }
@@ -59,7 +65,7 @@ using PositionsFactory = std::function<std::shared_ptr<Positions>(const Position
 void register_positions(const std::string& name, PositionsFactory make);
 
 // The scheme called name, made for config. Throws ValueError "positions: unknown name; got 'x'
-// (known: none, sinusoidal, learned, relative, sinusoidal2d, rope, alibi)", or the scheme's own error (rope
+// (known: none, sinusoidal, learned, relative, sinusoidal2d, rope, alibi, xl)", or the scheme's own error (rope
 // with an odd head dim).
 [[nodiscard]] std::shared_ptr<Positions> make_positions(const std::string& name, const PositionsConfig& config);
 

@@ -2,7 +2,7 @@
 // block are made of, and its options: PyTorch's names (d_model, nhead, dim_feedforward, dropout,
 // activation, layer_norm_eps, norm_first) plus focus's three choices, each by name:
 //   norm       "layer" (torch's LayerNorm) or "rms" (RMSNorm), or any registered (norm.h);
-//   positions  "none", "sinusoidal", "learned", "relative", "rope", "alibi" (positions.h);
+//   positions  "none", "sinusoidal", "learned", "relative", "rope", "alibi", "xl" (positions.h);
 //   attention  "full", "local:W" or "linformer:K" for the self-attention (attention.h).
 // Sub-modules keep torch.nn.Transformer*Layer's names (self_attn, multihead_attn, linear1,
 // linear2, norm1..3, dropout, dropout1..3), so its checkpoints and PyTorch's line up.

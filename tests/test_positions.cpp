@@ -9,6 +9,7 @@
 #include <focus/nn/relative_position.h>
 #include <focus/nn/rms_norm.h>
 #include <focus/nn/rope.h>
+#include <focus/nn/xl_positions.h>
 
 #include <cmath>
 
@@ -480,4 +481,87 @@ TEST_CASE("positions: attention with ALiBi, T5 or RoPE, cached equals full") {
                                                      nn::apply_rope(k.slice(2, 0, b), 0), v.slice(2, 0, b), causal);
     check_same(part, full.slice(2, a, b), 1e-12, "rope cached attention");
   }
+}
+
+// ---- Transformer-XL's relative attention ("xl") ---------------------------------------------------
+
+TEST_CASE("positions: relative_sinusoids by hand, negative distances included") {
+  const Tensor s = nn::relative_sinusoids(4, -2, 3, kFloat64);  // distances -2, -1, 0
+  CHECK(s.shape() == Shape{3, 4});
+  // w = 1, 10000^(-1/2) = 0.01; row d: sin(d), sin(0.01 d), cos(d), cos(0.01 d)
+  CHECK(s.at<double>({0, 0}) == doctest::Approx(std::sin(-2.0)).epsilon(1e-15));
+  CHECK(s.at<double>({0, 1}) == doctest::Approx(std::sin(-0.02)).epsilon(1e-15));
+  CHECK(s.at<double>({1, 2}) == doctest::Approx(std::cos(-1.0)).epsilon(1e-15));
+  CHECK(s.at<double>({2, 3}) == 1.0);
+  CHECK_ERROR(ValueError, nn::relative_sinusoids(3, 0, 2), "relative_sinusoids: need an even d_model > 0");
+}
+
+TEST_CASE("positions: xl score_bias equals the Transformer-XL terms written out per query and key") {
+  manual_seed(31);
+  const std::int64_t D = 8, H = 2, Dh = 4, B = 2, Tq = 3, Tk = 5, q_off = 4, k_off = 2;
+  nn::RelativeXLPositions xl(D, H, kFloat64);
+  {
+    NoGradGuard ng;
+    for (auto& p : xl.parameters()) p.add_(randn(p.shape(), kFloat64) * 0.5);
+  }
+  const Tensor q = randn({B, H, Tq, Dh}, kFloat64), k = randn({B, H, Tk, Dh}, kFloat64);
+  const Tensor got = xl.score_bias(q, k, q_off, k_off);
+  REQUIRE(got.shape() == Shape{B, H, Tq, Tk});
+  const Tensor w = xl.r_proj->weight;  // [D, D]: r = W R
+  double worst = 0;
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t h = 0; h < H; ++h)
+      for (std::int64_t i = 0; i < Tq; ++i)
+        for (std::int64_t j = 0; j < Tk; ++j) {
+          const std::int64_t d = (k_off + j) - (q_off + i);
+          const Tensor R = nn::relative_sinusoids(D, d, 1, kFloat64);  // [1, D]
+          double want = 0;
+          for (std::int64_t e = 0; e < Dh; ++e) {
+            double r = 0;
+            for (std::int64_t f = 0; f < D; ++f) r += w.at<double>({h * Dh + e, f}) * R.at<double>({0, f});
+            const double qe = q.at<double>({b, h, i, e});
+            want += (qe + xl.u.at<double>({h, e})) * k.at<double>({b, h, j, e}) - qe * k.at<double>({b, h, j, e}) +
+                    (qe + xl.v.at<double>({h, e})) * r;
+          }
+          want /= std::sqrt(double(Dh));
+          worst = std::max(worst, std::abs(got.at<double>({b, h, i, j}) - want));
+        }
+  MESSAGE("xl: max |score_bias - written out| = " << worst);
+  CHECK(worst < 1e-12);
+}
+
+TEST_CASE("positions: xl gradcheck in q, k and every parameter; cached attention equals full") {
+  manual_seed(32);
+  nn::RelativeXLPositions xl(8, 2, kFloat64);
+  {
+    NoGradGuard ng;
+    for (auto& p : xl.parameters()) p.add_(randn(p.shape(), kFloat64) * 0.5);
+  }
+  Inputs in{leaf({2, 2, 3, 4}, 41), leaf({2, 2, 4, 4}, 42)};
+  for (auto& p : xl.parameters()) in.push_back(p);
+  check_gradcheck([&](const Inputs& v) { return xl.score_bias(v[0], v[1], 1, 0); }, in);
+
+  const std::int64_t T = 7;
+  const Tensor q = leaf({1, 2, T, 4}, 43).detach(), k = leaf({1, 2, T, 4}, 44).detach(), v = leaf({1, 2, T, 4}, 45).detach();
+  NoGradGuard ng;
+  AttentionMask full_mask;
+  full_mask.is_causal = true;
+  full_mask.bias = xl.score_bias(q, k, 0, 0);
+  const Tensor full = scaled_dot_product_attention(q, k, v, full_mask);
+  for (auto [a, b] : {std::pair{0, 3}, std::pair{3, 4}, std::pair{4, 7}}) {
+    AttentionMask step;
+    step.is_causal = true;
+    step.bias = xl.score_bias(q.slice(2, a, b), k.slice(2, 0, b), a, 0);
+    const Tensor part = scaled_dot_product_attention(q.slice(2, a, b), k.slice(2, 0, b), v.slice(2, 0, b), step);
+    check_same(part, full.slice(2, a, b), 1e-12, "xl cached attention");
+  }
+}
+
+TEST_CASE("positions: xl names, repr and errors") {
+  nn::RelativeXLPositions xl(8, 2);
+  std::vector<std::string> names;
+  for (const auto& [name, t] : xl.named_parameters()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"u", "v", "r_proj.weight"});
+  CHECK_ERROR(ValueError, nn::RelativeXLPositions(9, 2), "xl: nhead must divide d_model, and d_model be even; got d_model=9, nhead=2");
+  CHECK_ERROR(ShapeError, xl.score_bias(zeros({1, 2, 3, 5}), zeros({1, 2, 3, 4}), 0, 0), "xl: need q [B, 2, Tq, 4]");
 }

@@ -14,7 +14,7 @@ using namespace focus;
 
 namespace {
 
-const std::vector<std::string> kSchemes = {"none", "sinusoidal", "learned", "relative", "rope", "alibi"};
+const std::vector<std::string> kSchemes = {"none", "sinusoidal", "learned", "relative", "rope", "alibi", "xl"};
 
 nn::GPTConfig gpt_config(const std::string& positions, const std::string& attention, const std::string& norm = "layer") {
   nn::GPTConfig c;
@@ -112,7 +112,8 @@ TEST_CASE("transformer block: gradcheck through an encoder layer with each schem
     std::string positions, attention, norm;
   };
   const std::vector<Case> cases = {{"relative", "full", "layer"}, {"rope", "local:2", "rms"}, {"alibi", "full", "rms"},
-                                   {"alibi", "local:1", "layer"}, {"none", "linformer:3", "layer"}};
+                                   {"alibi", "local:1", "layer"}, {"xl", "full", "layer"}, {"xl", "local:2", "rms"},
+                                   {"none", "linformer:3", "layer"}};
   for (const auto& c : cases) {
     CAPTURE(c.positions);
     CAPTURE(c.attention);

@@ -146,7 +146,7 @@ bool check_errors() {
   o.positions = "xpos";
   ok &= expect_error(error_of([&] { o.validate(); }),
                      "TransformerOptions: positions must be a known name (none, sinusoidal, learned, relative, sinusoidal2d, rope, "
-                     "alibi, kerple); got positions=xpos");
+                     "alibi, xl, kerple); got positions=xpos");
   return ok;
 }
 

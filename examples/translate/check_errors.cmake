@@ -76,7 +76,7 @@ expect(2 "^translate: unknown command 'fly'" fly)
 expect(1 "^translate: make_task: unknown task; got 'nonsense'" train --task nonsense)
 expect(2 "^translate: eval needs --load PATH$" eval --task copy)
 # The Transformer block's flags (issue 17): an unknown name, a bad window or rank, rope with an odd head dim.
-expect(2 "^translate: --positions spiral: unknown \\(known: none, sinusoidal, learned, relative, sinusoidal2d, rope, alibi\\)$" train ${small} --positions spiral)
+expect(2 "^translate: --positions spiral: unknown \\(known: none, sinusoidal, learned, relative, sinusoidal2d, rope, alibi, xl\\)$" train ${small} --positions spiral)
 expect(2 "^translate: --attention local:0: expected full, local:W or linformer:K with W, K >= 1$" train ${small} --attention local:0)
 expect(2 "^translate: --attention linformer:-2: expected full" train ${small} --attention linformer:-2)
 expect(2 "^translate: --norm batch: unknown \\(known: layer, rms\\)$" train ${small} --norm batch)
