@@ -35,7 +35,7 @@ std::vector<TaskInfo> built_in_tasks() {
       {.name = "scan-simple", .aliases = {"scan"}, .generator = [](std::uint64_t seed) { return make_scan(ScanSplit::kRandom, seed); }, .char_level = false, .epochs = 40, .description = "SCAN (Lake & Baroni 2018) commands -> actions, random 80/20 split", .recipe_for_files = ExampleFormat::kScan},
       // Rotary positions scored 0.481 at cutoff 26, T5's relative bias 0.168 (it never stops), absolute
       // sinusoidal positions 0 at cutoff 22 (it stops too early): README's SCAN-length table.
-      {.name = "scan-length", .generator_with_options = [](std::uint64_t seed, const TaskOptions& o) { return make_scan(ScanSplit::kLength, seed, o.length_cutoff.value_or(kScanMaxTrainActions)); }, .takes_length_cutoff = true, .char_level = false, .epochs = 40, .positions = "rope", .description = "SCAN trained on at most 22 actions (--length-cutoff N), tested on longer ones"},
+      {.name = "scan-length", .generator_with_options = [](std::uint64_t seed, const TaskOptions& o) { return make_scan(ScanSplit::kLength, seed, o.length_cutoff.value_or(kScanMaxTrainActions)); }, .takes_length_cutoff = true, .char_level = false, .epochs = 40, .positions = "xl", .description = "SCAN trained on at most 22 actions (--length-cutoff N), tested on longer ones"},
       {.name = "reverse", .generator = make_reverse, .char_level = true, .epochs = 6, .description = "10 random digits -> the same digits reversed"},
       {.name = "copy", .generator = make_copy, .char_level = true, .epochs = 6, .description = "10 random digits -> the same digits"},
   };

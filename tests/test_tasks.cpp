@@ -78,8 +78,8 @@ TEST_CASE("tasks: the built-in table lists zh-en first, then the others with the
   CHECK(find_task("scan") == find_task("scan-simple"));
   CHECK(find_task("scan")->epochs == 40);
   CHECK(find_task("scan-length")->epochs == 40);
-  CHECK(find_task("scan-length")->positions == "rope");  // its recipe names a position scheme; the others leave it to the program
-  CHECK(make_task("scan-length", 1).positions == "rope");
+  CHECK(find_task("scan-length")->positions == "xl");  // its recipe names a position scheme; the others leave it to the program
+  CHECK(make_task("scan-length", 1).positions == "xl");
   CHECK(make_task("zh-en", 1).positions.empty());
   CHECK(find_task("dates")->epochs == 8);  // the held-out forms need more than the default
   for (const std::string name : {"zh-en", "reverse", "copy"}) {
