@@ -1,14 +1,16 @@
 // Position schemes behind one small interface, so a Transformer block can take any of them by
-// name. A scheme acts in up to three places, each a virtual with a do-nothing default:
-//   embed   absolute positions added to the token embeddings [B, T, D] (sinusoidal, learned);
-//   rotate  q and k [B, H, T, Dh] turned by their position before attention (rope);
-//   bias    an additive per-head bias [H, Tq, Tk] on the attention scores (alibi, relative).
+// name. A scheme acts in up to four places, each a virtual with a do-nothing default:
+//   embed       absolute positions added to the token embeddings [B, T, D] (sinusoidal, learned);
+//   rotate      q and k [B, H, T, Dh] turned by their position before attention (rope);
+//   bias        an additive per-head bias [H, Tq, Tk] on the attention scores (alibi, relative);
+//   score_bias  an additive bias [B, H, Tq, Tk] computed from q and k themselves (xl).
 // Every method takes absolute positions (offsets), so cached decoding, which sees only new
 // positions, computes what the full sequence does. Built in: none, sinusoidal, learned,
 // relative (T5's buckets), sinusoidal2d (a ViT's class token and grid of patches), rope, alibi,
 // xl (Transformer-XL's relative attention); each scheme lives in its own file (positional.h,
-// relative_position.h, grid_positions.h, rope.h, alibi.h, xl_positions.h). A new scheme is a class deriving from Positions and one
-// register_positions call (docs/extending.md, "A new position scheme").
+// relative_position.h, grid_positions.h, rope.h, alibi.h, xl_positions.h). A new scheme is a
+// class deriving from Positions and one register_positions call (docs/extending.md, "A new
+// position scheme").
 #pragma once
 
 #include <focus/nn/module.h>
@@ -47,7 +49,7 @@ class Positions : public Module {
   virtual Tensor score_bias(const Tensor& q, const Tensor& k, std::int64_t q_offset, std::int64_t k_offset) const {
     return (void)q, (void)k, (void)q_offset, (void)k_offset, Tensor();
   }
-  // True when the scheme acts inside attention (rotate or bias), where Linformer's position-less
+  // True when the scheme acts inside attention (rotate, bias or score_bias), where Linformer's position-less
   // summaries cannot follow it.
   virtual bool inside_attention() const { return false; }
 };
