@@ -27,6 +27,11 @@ namespace {
 // exp pass run, and the GEMMs are large enough for BLAS to run near its peak.
 constexpr std::int64_t kRows = 64;
 constexpr std::int64_t kKeys = 128;
+// A call with at most this many query rows (cached decoding: one new position) computes its tiles
+// by dot products and row updates (rows::dots, rows::add_weighted_rows): for so few rows BLAS
+// spends longer packing the operands than multiplying. W3 (decode, 1 thread), alternated on a busy
+// machine: 1.61 and 1.74 s a step on BLAS, 1.25 to 1.35 s this way (session 13).
+constexpr std::int64_t kFewRows = 4;
 
 // Row-major C = alpha op(A) op(B) + beta C, in the element type.
 void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
@@ -293,6 +298,26 @@ double dot(const T* a, const T* b, std::int64_t n) {
   }
 }
 
+// The few-rows tiles: S row = scale q K_j^T, and o += P row V_j.
+template <class T>
+void dots(T* out, const T* q, const T* k, std::int64_t ldk, std::int64_t count, std::int64_t n, T scale) {
+  if constexpr (std::is_same_v<T, float>) {
+    rows::dots(out, q, k, ldk, count, n, scale);
+  } else {
+    for (std::int64_t c = 0; c < count; ++c) out[c] = scale * static_cast<T>(dot(q, k + c * ldk, n));
+  }
+}
+
+template <class T>
+void add_weighted_rows(T* o, const T* p, const T* v, std::int64_t ldv, std::int64_t count, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    rows::add_weighted_rows(o, p, v, ldv, count, n);
+  } else {
+    for (std::int64_t c = 0; c < count; ++c)
+      for (std::int64_t e = 0; e < n; ++e) o[e] += p[c] * v[c * ldv + e];
+  }
+}
+
 // ---- threads ------------------------------------------------------------------------------------
 // The slices (batch x heads) are independent, so with several threads (focus::set_num_threads)
 // focus's pool (tensor/parallel.h) gives each a contiguous range of them. OpenBLAS always runs on
@@ -325,6 +350,7 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
                     const DropoutReader& drop, T* out, T* lse, T* weights, std::int64_t s_begin, std::int64_t s_end,
                     std::int64_t tq, std::int64_t tk, std::int64_t dh, std::int64_t dv, T scale) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  const bool few_rows = tq <= kFewRows;
   std::vector<T> S(kRows * kKeys), Z(drop ? kKeys : 0);
   std::vector<T> m(kRows);
   std::vector<double> l(kRows);
@@ -345,7 +371,12 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
       for (std::int64_t j0 = key_begin; j0 < key_end; j0 += kKeys) {
         const std::int64_t cols = std::min(kKeys, key_end - j0);
         // S = scale Q_i K_j^T + bias  [rows, cols], hidden keys -inf
-        gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), S.data(), kKeys);
+        if (few_rows) {
+          for (std::int64_t r = 0; r < rows; ++r)
+            dots(S.data() + r * kKeys, Q + (i0 + r) * q.ld, K + j0 * k.ld, k.ld, cols, dh, scale);
+        } else {
+          gemm(false, true, rows, cols, dh, scale, Q + i0 * q.ld, q.ld, K + j0 * k.ld, k.ld, T(0), S.data(), kKeys);
+        }
         mask.apply(S.data(), kKeys, s, i0, rows, j0, cols);
         for (std::int64_t r = 0; r < rows; ++r) {
           T* row = S.data() + r * kKeys;
@@ -376,7 +407,12 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
           }
         }
         // acc_i += P V_j  [rows, dv]
-        gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
+        if (few_rows) {
+          for (std::int64_t r = 0; r < rows; ++r)
+            add_weighted_rows(O + (i0 + r) * dv, S.data() + r * kKeys, V + j0 * v.ld, v.ld, cols, dv);
+        } else {
+          gemm(false, false, rows, dv, cols, T(1), S.data(), kKeys, V + j0 * v.ld, v.ld, T(1), O + i0 * dv, dv);
+        }
       }
       if (W) {  // the one block's P over l is the weights (bias included); hidden keys weigh 0
         for (std::int64_t r = 0; r < rows; ++r) {

@@ -80,6 +80,32 @@ FOCUS_VECTOR_CLONES double dot(const float* a, const float* b, std::int64_t n) {
   return s;
 }
 
+// Per key, kLanes partial sums, then added pairwise (8 + 8, 4 + 4, ...) so the last steps are
+// vector shuffles too, not a chain of 16 scalar additions.
+FOCUS_VECTOR_CLONES void dots(float* out, const float* q, const float* k, std::int64_t ldk, std::int64_t count,
+                              std::int64_t n, float scale) {
+  for (std::int64_t c = 0; c < count; ++c) {
+    const float* kc = k + c * ldk;
+    float lanes[kLanes] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += q[i + l] * kc[i + l];
+    for (std::int64_t l = 0; i < n; ++i, ++l) lanes[l] += q[i] * kc[i];
+    for (std::int64_t width = kLanes / 2; width >= 1; width /= 2)
+      for (std::int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+    out[c] = scale * lanes[0];
+  }
+}
+
+FOCUS_VECTOR_CLONES void add_weighted_rows(float* __restrict o, const float* p, const float* __restrict v, std::int64_t ldv,
+                                           std::int64_t count, std::int64_t n) {
+  for (std::int64_t c = 0; c < count; ++c) {
+    const float w = p[c];
+    const float* vc = v + c * ldv;
+    for (std::int64_t i = 0; i < n; ++i) o[i] += w * vc[i];
+  }
+}
+
 FOCUS_VECTOR_CLONES double sum(const float* row, std::int64_t n) {
   double lanes[kLanes] = {};
   std::int64_t i = 0;

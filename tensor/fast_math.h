@@ -75,6 +75,10 @@ void exp_shifted(float* row, std::int64_t n, float shift);        // row = exp(r
 void softmax_grad(float* ds, const float* p, std::int64_t n, float d);  // ds = p * (ds - d)
 double dot(const float* a, const float* b, std::int64_t n);     // in double
 double sum(const float* row, std::int64_t n);                    // in double
+// out[c] = scale (q . k_c) for the count rows k_c = k + c ldk of n elements, summed in float.
+void dots(float* out, const float* q, const float* k, std::int64_t ldk, std::int64_t count, std::int64_t n, float scale);
+// o += sum over c of p[c] v_c, for the count rows v_c = v + c ldv of n elements; o must not overlap v.
+void add_weighted_rows(float* o, const float* p, const float* v, std::int64_t ldv, std::int64_t count, std::int64_t n);
 void accumulate(double* acc, const float* row, std::int64_t n);  // acc += row, in double
 void log_softmax_grad(float* d, const float* g, const float* y, std::int64_t n, float sum_g);  // d = g - exp(y) sum_g
 void gelu(float* out, const float* x, std::int64_t n);           // out = x Phi(x), through erf_float

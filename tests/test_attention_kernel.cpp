@@ -59,6 +59,20 @@ std::vector<Case> cases() {
   c.push_back({"short, causal with key_lengths", {{2, 3, 37, 8}, {2, 3, 90, 8}, {2, 3, 90, 5}}, as_is, short_lengths});
   c.push_back({"short, bool mask", {{2, 3, 50, 8}, {2, 3, 50, 8}, {2, 3, 50, 8}}, as_is, short_masked});
   c.push_back({"short, 128 keys exactly", {{2, 3, 70, 8}, {2, 3, 128, 8}, {2, 3, 128, 8}}, as_is, none});
+  // At most 4 query rows take the forward's dot-product path (no BLAS); head dims of 20 and 40
+  // leave a tail after the 16-lane sums. 5 rows are the first count back on BLAS.
+  AttentionMask few_lengths, few_masked;
+  few_lengths.key_lengths = tensor(std::vector<std::int64_t>{140, 33});
+  few_masked.attn_mask = bernoulli({2, 1, 3, 150}, 0.6, kBool, &g) || (arange(150).reshape({1, 1, 1, 150}) == 0.0);
+  c.push_back({"four queries, key_lengths, head dim 20", {{2, 3, 4, 20}, {2, 3, 140, 20}, {2, 3, 140, 12}}, as_is, few_lengths});
+  c.push_back({"three queries, bool mask, head dim 40", {{2, 3, 3, 40}, {2, 3, 150, 40}, {2, 3, 150, 40}}, as_is, few_masked});
+  c.push_back({"five queries, causal", {{2, 3, 5, 20}, {2, 3, 140, 20}, {2, 3, 140, 20}}, as_is, causal});
+  c.push_back({"two queries from head-split views", {{2, 2, 24}, {2, 130, 24}, {2, 130, 24}},
+               [](const Inputs& in) {
+                 auto split = [](const Tensor& x) { return x.reshape({2, x.size(1), 3, 8}).transpose(1, 2); };
+                 return AttentionInputs{split(in[0]), split(in[1]), split(in[2])};
+               },
+               causal});
   return c;
 }
 

@@ -126,6 +126,32 @@ TEST_CASE("fast_math: rows::exp_shifted(_sum), softmax_grad, dot, sum and accumu
   CHECK(row[1] == 0.0f);
 }
 
+TEST_CASE("fast_math: rows::dots and add_weighted_rows (attention's few-rows tiles) equal sums in double") {
+  // Head dims below, at and past the 16 lanes, and rows read with a leading dimension past n.
+  for (std::int64_t n : {1, 8, 15, 16, 17, 32, 40, 64}) {
+    CAPTURE(n);
+    constexpr std::int64_t kCount = 7, kLd = 70;
+    const std::vector<float> q = random_row(n, 300 + static_cast<unsigned>(n), -1, 1);
+    const std::vector<float> k = random_row(kCount * kLd, 400 + static_cast<unsigned>(n), -1, 1);
+    const std::vector<float> p = random_row(kCount, 500 + static_cast<unsigned>(n), 0, 1);
+    std::vector<float> s(kCount);
+    rows::dots(s.data(), q.data(), k.data(), kLd, kCount, n, 0.5f);
+    std::vector<float> o = random_row(n, 600 + static_cast<unsigned>(n), -1, 1);
+    const std::vector<float> o_before = o;
+    rows::add_weighted_rows(o.data(), p.data(), k.data(), kLd, kCount, n);
+    for (std::int64_t c = 0; c < kCount; ++c) {
+      double d = 0;
+      for (std::int64_t i = 0; i < n; ++i) d += static_cast<double>(q[i]) * k[c * kLd + i];
+      CHECK(s[c] == doctest::Approx(0.5 * d).epsilon(1e-5));
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      double e = o_before[i];
+      for (std::int64_t c = 0; c < kCount; ++c) e += static_cast<double>(p[c]) * k[c * kLd + i];
+      CHECK(o[i] == doctest::Approx(e).epsilon(1e-5));
+    }
+  }
+}
+
 TEST_CASE("fast_math: erf_float is within 2e-7 of erf over the whole line; NaN stays NaN") {
   // Every 61st float from -5 to 5 (both pieces, the switch at 1.25 and the clamp at 3.92), against
   // libm's erf in double.
