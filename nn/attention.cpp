@@ -1,6 +1,7 @@
 // SelfAttention (the seed's layer) and MultiHeadAttention with its key/value cache.
 #include <focus/nn/attention.h>
 
+#include <focus/autograd/grad_mode.h>
 #include <focus/autograd/ops_elementwise.h>
 #include <focus/autograd/ops_matmul.h>
 #include <focus/autograd/ops_nn.h>
@@ -16,6 +17,41 @@
 namespace focus::nn {
 
 namespace {
+// cache's keys and values followed by the new ones k, v [B, H, t, Dh]; the cache then holds them.
+// With gradients to record they are joined by cat; without, written into the cache's room (see
+// KVCache), which grows to twice what it must hold when full.
+std::pair<Tensor, Tensor> append_to_cache(KVCache& cache, const Tensor& k, const Tensor& v) {
+  const bool recorded = GradMode::is_enabled() && (k.requires_grad() || v.requires_grad() ||
+                                                   (cache.k.defined() && (cache.k.requires_grad() || cache.v.requires_grad())));
+  if (recorded) {
+    cache.room.reset();
+    cache.k = cache.k.defined() ? cat({cache.k, k}, 2) : k;
+    cache.v = cache.v.defined() ? cat({cache.v, v}, 2) : v;
+    return {cache.k, cache.v};
+  }
+  const std::int64_t held = cache.length(), need = held + k.size(2);
+  const bool ours = cache.room && held > 0 && cache.k.is_same(cache.room->last_k);
+  if (!ours || cache.room->k.size(2) < need || cache.room->k.dtype() != k.dtype() || cache.room->k.size(0) != k.size(0)) {
+    auto room = std::make_shared<KVCache::Room>();
+    Shape shape = k.shape();
+    shape[2] = std::max<std::int64_t>(16, 2 * need);
+    room->k = Tensor::empty(shape, k.dtype());
+    shape[3] = v.size(3);
+    room->v = Tensor::empty(shape, v.dtype());
+    if (held > 0) {
+      room->k.narrow(2, 0, held).copy_(cache.k);
+      room->v.narrow(2, 0, held).copy_(cache.v);
+    }
+    cache.room = std::move(room);
+  }
+  cache.room->k.narrow(2, held, k.size(2)).copy_(k);
+  cache.room->v.narrow(2, held, v.size(2)).copy_(v);
+  cache.k = cache.room->k.narrow(2, 0, need);
+  cache.v = cache.room->v.narrow(2, 0, need);
+  cache.room->last_k = cache.k;
+  return {cache.k, cache.v};
+}
+
 void check_input(const char* op, const Tensor& x, std::int64_t features) {
   if (x.dim() != 3 || x.size(-1) != features)
     throw ShapeError(std::string(op) + ": input must be [B, T, " + std::to_string(features) + "]; got " +
@@ -198,20 +234,19 @@ Tensor MultiHeadAttention::forward_cached_self(const Tensor& x, KVCache& cache, 
     const std::int64_t pos = cache.end();
     Tensor q = split_heads(q_proj->forward(x)), k = split_heads(k_proj->forward(x)), v = split_heads(v_proj->forward(x));
     if (positions_) q = positions_->rotate(q, pos), k = positions_->rotate(k, pos);
-    if (cache.k.defined()) {
-      if (cache.k.size(0) != x.size(0))
-        throw ShapeError("MultiHeadAttention: the cache holds a different batch; got cache=" + focus::to_string(cache.k.shape()) +
-                         ", input=" + focus::to_string(x.shape()));
-      k = cat({cache.k, k}, 2);
-      v = cat({cache.v, v}, 2);
-    }
+    if (cache.k.defined() && cache.k.size(0) != x.size(0))
+      throw ShapeError("MultiHeadAttention: the cache holds a different batch; got cache=" + focus::to_string(cache.k.shape()) +
+                       ", input=" + focus::to_string(x.shape()));
+    std::tie(k, v) = append_to_cache(cache, k, v);
     AttentionMask mask;
     mask.is_causal = x.size(1) > 1;
     const Tensor out = attend(q, k, v, mask, pos, cache.start, weights);
     const std::int64_t drop = spec_.kind == AttentionSpec::Kind::Local ? std::max<std::int64_t>(0, k.size(2) - spec_.size) : 0;
-    cache.k = drop > 0 ? k.slice(2, drop, k.size(2)) : k;
-    cache.v = drop > 0 ? v.slice(2, drop, v.size(2)) : v;
-    cache.start += drop;
+    if (drop > 0) {  // the window moved on: keep its last W positions (a fresh join next time)
+      cache.k = k.slice(2, drop, k.size(2));
+      cache.v = v.slice(2, drop, v.size(2));
+      cache.start += drop;
+    }
     return out;
   });
 }

@@ -36,11 +36,22 @@ class SelfAttention : public Module {
 // Keys and values already computed for a decoder's earlier positions: [B, H, T_cached, Dh], the
 // keys already turned by their position when the scheme rotates. Local attention keeps only the
 // last W positions: start is the absolute position of the first one kept.
+// Outside autograd a cache grows in place: k and v are then views of larger buffers (`room`), and
+// a new position is written after the last one, not joined by copying everything held (which made
+// decoding's copies grow with the square of the length). Copies of a cache share the buffers; only
+// the copy holding the latest views writes into them, any other (a beam that went its own way, a
+// cache whose k was replaced) moves to buffers of its own first.
 struct KVCache {
   Tensor k, v;
   std::int64_t start = 0;
   std::int64_t length() const { return k.defined() ? k.size(2) : 0; }  // positions held
   std::int64_t end() const { return start + length(); }                 // the next position
+
+  struct Room {
+    Tensor k, v;    // [B, H, capacity, Dh]
+    Tensor last_k;  // the views last handed out (k above is a view of the buffer)
+  };
+  std::shared_ptr<Room> room;
 };
 
 // Which keys a self-attention reads. Written "full", "local:W" (each query sees the W keys before

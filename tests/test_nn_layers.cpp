@@ -271,6 +271,50 @@ TEST_CASE("nn: cached decoding equals the full decoder on the same prefix") {
   check_close(cat(steps, 1), full_out, 1e-12, "cached vs full");
 }
 
+TEST_CASE("nn: decoder caches grow in place, copies that go separate ways keep their own positions") {
+  auto o = small_options(false, nn::Activation::ReLU);
+  nn::TransformerDecoder dec(o, 2);
+  fill(dec);
+  // 40 positions one at a time outgrow the first room (16) and the next (34).
+  const Tensor a = inputs({2, 40, D}, 0.4), b = inputs({2, 40, D}, 0.7), mem = inputs({2, 3, D}, 0.8);
+  AttentionMask causal;
+  causal.is_causal = true;
+  NoGradGuard ng;
+  nn::DecoderCache cache;
+  std::vector<Tensor> steps_a;
+  for (std::int64_t t = 0; t < 20; ++t) steps_a.push_back(dec.forward_cached(a.slice(1, t, t + 1), mem, cache));
+  // Two continuations of one prefix, interleaved: the copy shares the room the original writes on.
+  nn::DecoderCache copy = cache;
+  std::vector<Tensor> steps_b = steps_a;
+  for (std::int64_t t = 20; t < 40; ++t) {
+    steps_a.push_back(dec.forward_cached(a.slice(1, t, t + 1), mem, cache));
+    steps_b.push_back(dec.forward_cached(b.slice(1, t, t + 1), mem, copy));
+  }
+  CHECK(cache.length == 40);
+  CHECK(copy.length == 40);
+  check_close(cat(steps_a, 1), dec.forward(a, mem, causal), 1e-12, "the original");
+  check_close(cat(steps_b, 1), dec.forward(cat({a.slice(1, 0, 20), b.slice(1, 20, 40)}, 1), mem, causal), 1e-12, "the copy");
+}
+
+TEST_CASE("nn: with gradients recorded, cached decoding joins by cat and backpropagates as the full decoder does") {
+  auto o = small_options(false, nn::Activation::ReLU);
+  nn::TransformerDecoder dec(o, 1);
+  fill(dec);
+  const Tensor mem = inputs({2, 3, D}, 0.8);
+  AttentionMask causal;
+  causal.is_causal = true;
+  Tensor x = inputs({2, 4, D}, 0.4).requires_grad_();
+  (dec.forward(x, mem, causal) * inputs({2, 4, D}, 0.3)).sum().backward();
+  const Tensor full_grad = x.grad();
+  x.zero_grad();
+  nn::DecoderCache cache;
+  std::vector<Tensor> steps;
+  for (std::int64_t t = 0; t < 4; ++t) steps.push_back(dec.forward_cached(x.slice(1, t, t + 1), mem, cache));
+  CHECK(!cache.self_attn[0].room);  // nothing written in place under autograd
+  (cat(steps, 1) * inputs({2, 4, D}, 0.3)).sum().backward();
+  check_close(x.grad(), full_grad, 1e-12, "input gradient");
+}
+
 TEST_CASE("nn: Module state_dict round trip, strict errors, train/eval, to(dtype), tied weights") {
   nn::Transformer a(small_options(false, nn::Activation::ReLU), 1, 1), b(small_options(false, nn::Activation::ReLU), 1, 1);
   fill(a);
