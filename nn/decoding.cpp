@@ -20,7 +20,9 @@ std::vector<std::vector<std::int64_t>> greedy_decode(IncrementalDecoder& decoder
   std::vector<bool> done(rows, false);
   std::vector<std::int64_t> last(rows, options.bos);
   std::int64_t open = rows;
-  for (std::int64_t t = 0; t <= options.max_len && open > 0; ++t) {
+  // A row that reaches max_len tokens is finished without another step: that step's choice
+  // would be dropped anyway.
+  for (std::int64_t t = 0; t < options.max_len && open > 0; ++t) {
     const Tensor logp = decoder.step(tensor(last)).to(kFloat64);
     const std::int64_t V = logp.size(1);
     const auto lp = logp.to_vector<double>();
@@ -28,7 +30,7 @@ std::vector<std::vector<std::int64_t>> greedy_decode(IncrementalDecoder& decoder
       if (done[r]) continue;
       const double* row = lp.data() + r * V;
       const std::int64_t best = std::max_element(row, row + V) - row;
-      if (best == options.eos || t == options.max_len) {
+      if (best == options.eos) {
         done[r] = true;
         --open;
       } else {
