@@ -55,7 +55,9 @@ Tensor RelativeXLPositions::score_bias(const Tensor& q, const Tensor& k, std::in
     std::vector<std::int64_t> column(static_cast<std::size_t>(tq * tk));
     for (std::int64_t i = 0; i < tq; ++i)
       for (std::int64_t j = 0; j < tk; ++j) column[i * tk + j] = tq - 1 - i + j;
-    const Tensor index = tensor(column, {1, 1, tq, tk}).expand({q.size(0), nhead_, tq, tk}).contiguous();
+    // One [Tq, Tk] table read by every batch row and head (a stride-0 view: gather and its
+    // backward walk strides, so nothing of size B x H x Tq x Tk is made for it).
+    const Tensor index = tensor(column, {1, 1, tq, tk}).expand({q.size(0), nhead_, tq, tk});
     const Tensor content = matmul(k, u.unsqueeze(2)).transpose(2, 3);       // [B, H, 1, Tk]: u . k_j
     return (gather(by_distance, 3, index) + content) * scale;
   });
