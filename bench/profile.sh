@@ -22,7 +22,7 @@ perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 0
       family = "other"
       # "[JIT]": the kernels oneDNN generates at run time (a build with -DFOCUS_WITH_DNNL=ON).
       if (dso ~ /openblas|dnnl|JIT/ || sym ~ /to_bf16/ || sym ~ /sgemm|dgemm|gemm_kernel|gemm_[a-z]copy|_oncopy|_otcopy|_incopy|_itcopy/) family = "BLAS (matrix products)"
-      else if (sym ~ /flash_attention|forward_slices|backward_slices|MaskReader/) family = "fused attention kernel"
+      else if (sym ~ /flash_attention|forward_slices|backward_slices|MaskReader|rows::dots|add_weighted_rows/) family = "fused attention kernel"
       else if (sym ~ /softmax|log_softmax|exp_shifted|cross_entropy|nll|rows::max/) family = "softmax, log-softmax, cross-entropy"
       else if (sym ~ /layer_norm|rms_norm|batch_norm/) family = "norms"
       else if (sym ~ /[Aa]dam|optim::|SGD/) family = "optimizer"
