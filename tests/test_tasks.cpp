@@ -77,7 +77,7 @@ TEST_CASE("tasks: the built-in table lists zh-en first, then the others with the
   CHECK(task_names() == names_of(tasks()));
   CHECK(find_task("scan") == find_task("scan-simple"));
   CHECK(find_task("scan")->epochs == 40);
-  CHECK(find_task("scan-length")->epochs == 40);
+  CHECK(find_task("scan-length")->epochs == 60);
   CHECK(find_task("scan-length")->positions == "xl");  // its recipe names a position scheme; the others leave it to the program
   CHECK(make_task("scan-length", 1).positions == "xl");
   CHECK(make_task("zh-en", 1).positions.empty());
