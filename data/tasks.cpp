@@ -34,7 +34,7 @@ std::vector<TaskInfo> built_in_tasks() {
       // many or too few at the end of the longest outputs; 40 epochs is the default.
       {.name = "scan-simple", .aliases = {"scan"}, .generator = [](std::uint64_t seed) { return make_scan(ScanSplit::kRandom, seed); }, .char_level = false, .epochs = 40, .description = "SCAN (Lake & Baroni 2018) commands -> actions, random 80/20 split", .recipe_for_files = ExampleFormat::kScan},
       // Transformer-XL's relative attention scored a median 0.789 at cutoff 26 in 40 epochs (3 seeds),
-      // 0.856 and 0.851 in 60 (seeds 1 and 2) and a median 0.775 in 100; rotary positions 0.380,
+      // a median 0.851 in 60 (0.856, 0.851, 0.714) and 0.775 in 100; rotary positions 0.380,
       // T5's relative bias 0.168 (it never stops), absolute sinusoidal positions 0 at cutoff 22 (it
       // stops too early): README's SCAN-length table.
       {.name = "scan-length", .generator_with_options = [](std::uint64_t seed, const TaskOptions& o) { return make_scan(ScanSplit::kLength, seed, o.length_cutoff.value_or(kScanMaxTrainActions)); }, .takes_length_cutoff = true, .char_level = false, .epochs = 60, .positions = "xl", .description = "SCAN trained on at most 22 actions (--length-cutoff N), tested on longer ones"},
