@@ -1,7 +1,7 @@
 // SelfAttention (the seed's layer) and MultiHeadAttention with its key/value cache.
 #include <focus/nn/attention.h>
 
-#include <focus/autograd/grad_mode.h>
+#include <focus/autograd/function.h>
 #include <focus/autograd/ops_elementwise.h>
 #include <focus/autograd/ops_matmul.h>
 #include <focus/autograd/ops_nn.h>
@@ -21,16 +21,14 @@ namespace {
 // With gradients to record they are joined by cat; without, written into the cache's room (see
 // KVCache), which grows to twice what it must hold when full.
 std::pair<Tensor, Tensor> append_to_cache(KVCache& cache, const Tensor& k, const Tensor& v) {
-  const bool recorded = GradMode::is_enabled() && (k.requires_grad() || v.requires_grad() ||
-                                                   (cache.k.defined() && (cache.k.requires_grad() || cache.v.requires_grad())));
-  if (recorded) {
+  if (needs_grad(k, v, cache.k, cache.v)) {
     cache.room.reset();
     cache.k = cache.k.defined() ? cat({cache.k, k}, 2) : k;
     cache.v = cache.v.defined() ? cat({cache.v, v}, 2) : v;
     return {cache.k, cache.v};
   }
   const std::int64_t held = cache.length(), need = held + k.size(2);
-  const bool ours = cache.room && held > 0 && cache.k.is_same(cache.room->last_k);
+  const bool ours = cache.room && cache.k.is_same(cache.room->last_k);  // cache.k undefined: never
   if (!ours || cache.room->k.size(2) < need || cache.room->k.dtype() != k.dtype() || cache.room->k.size(0) != k.size(0)) {
     auto room = std::make_shared<KVCache::Room>();
     Shape shape = k.shape();
