@@ -4,6 +4,10 @@
 // torch.nn.Transformer puts after each stack. Each stack owns one position scheme, shared by its
 // layers: absolute ones are added to the stack's input, the others act inside every
 // self-attention. The decoder also decodes step by step with a cache of keys and values.
+// A stack can also share one layer's weights across its depth (share_layers): the Universal
+// Transformer (Dehghani et al. 2019) without adaptive halting, one layer applied num_layers
+// times. With relative positions it is what Csordás et al. 2021 find generalises to longer
+// sequences on SCAN.
 #pragma once
 
 #include <memory>
@@ -49,36 +53,50 @@ class TransformerDecoderLayer : public TransformerBlock {
 class TransformerEncoder : public Module {
  public:
   // Throws ValueError for num_layers < 1 or any bad option (TransformerOptions::validate).
-  TransformerEncoder(const TransformerOptions& options, int num_layers, bool final_norm = true);
+  // share_layers: `layers` holds one layer, applied num_layers times.
+  TransformerEncoder(const TransformerOptions& options, int num_layers, bool final_norm = true, bool share_layers = false);
   // src [B, S, D] -> [B, S, D]: positions->embed(src, 0), the layers, the final norm.
   Tensor forward(const Tensor& src, const AttentionMask& mask = {}) const;
+  int depth() const { return depth_; }  // layers applied (num_layers)
+  // The layer applied i-th, 0 <= i < depth(): (*layers)[i], or the one shared layer.
+  const TransformerEncoderLayer& layer(int i) const { return *(*layers)[layers->size() == 1 ? 0 : i]; }
 
   std::shared_ptr<Positions> positions;  // the stack's scheme ("none" by default, as torch)
   std::shared_ptr<ModuleList<TransformerEncoderLayer>> layers;
   std::shared_ptr<Norm> norm;  // null without final_norm
+
+ private:
+  int depth_ = 0;
 };
 
 class TransformerDecoder : public Module {
  public:
   // The decoder's self-attention is causal: linformer:K is refused here (ValueError).
-  TransformerDecoder(const TransformerOptions& options, int num_layers, bool final_norm = true);
+  // share_layers as the encoder's.
+  TransformerDecoder(const TransformerOptions& options, int num_layers, bool final_norm = true, bool share_layers = false);
   Tensor forward(const Tensor& tgt, const Tensor& memory, const AttentionMask& tgt_mask = {},
                  const AttentionMask& memory_mask = {}) const;
   // Decodes new positions tgt [B, t, D] (embedded, without positions) after cache.length
   // earlier ones; updates cache. Equal to the last t rows of forward() over the whole prefix.
+  // The cache holds one entry per layer applied (depth()), shared layers included.
   Tensor forward_cached(const Tensor& tgt, const Tensor& memory, DecoderCache& cache,
                         const AttentionMask& memory_mask = {}) const;
+  int depth() const { return depth_; }
+  const TransformerDecoderLayer& layer(int i) const { return *(*layers)[layers->size() == 1 ? 0 : i]; }
 
   std::shared_ptr<Positions> positions;
   std::shared_ptr<ModuleList<TransformerDecoderLayer>> layers;
   std::shared_ptr<Norm> norm;
+
+ private:
+  int depth_ = 0;
 };
 
 // Encoder-decoder as torch.nn.Transformer (batch_first): encoder and decoder stacks, each with
 // its final norm. linformer:K applies to the encoder; the decoder's causal self-attention stays full.
 class Transformer : public Module {
  public:
-  Transformer(const TransformerOptions& options, int num_encoder_layers, int num_decoder_layers);
+  Transformer(const TransformerOptions& options, int num_encoder_layers, int num_decoder_layers, bool share_layers = false);
   Tensor forward(const Tensor& src, const Tensor& tgt, const AttentionMask& src_mask = {},
                  const AttentionMask& tgt_mask = {}, const AttentionMask& memory_mask = {}) const;
 

@@ -144,6 +144,55 @@ TEST_CASE("transformer block: a stack shares one scheme; T5's table is the stack
   CHECK(printed.find("positions=relative") != std::string::npos);
 }
 
+TEST_CASE("transformer block: a shared stack applies one layer depth times, cached decoding equals the full forward") {
+  manual_seed(11);
+  const nn::TransformerOptions o = small_options("xl", "full");
+  nn::Transformer model(o, 3, 3, true);
+  perturb(model);
+  CHECK(model.encoder->layers->size() == 1);
+  CHECK(model.decoder->layers->size() == 1);
+  CHECK(model.encoder->depth() == 3);
+  CHECK(model.decoder->depth() == 3);
+  CHECK(&model.decoder->layer(2) == (*model.decoder->layers)[0].get());
+  // One layer's parameters (and the stack's positions and final norm) per stack.
+  nn::Transformer separate(o, 3, 3);
+  const auto count = [](const nn::Module& m) { return m.parameters().size(); };
+  const std::size_t per_layer_enc = count(*(*separate.encoder->layers)[0]);
+  CHECK(count(*model.encoder) + 2 * per_layer_enc == count(*separate.encoder));
+
+  NoGradGuard ng;
+  const Tensor src = randn({2, 5, 8}, kFloat64), tgt = randn({2, 6, 8}, kFloat64);
+  AttentionMask src_mask, causal;
+  src_mask.key_lengths = tensor(std::vector<std::int64_t>{5, 3});
+  causal.is_causal = true;
+  // The encoder is its one layer, three times, then the final norm.
+  Tensor x = model.encoder->positions->embed(src, 0);
+  for (int i = 0; i < 3; ++i) x = (*model.encoder->layers)[0]->forward(x, src_mask);
+  const Tensor memory = model.encoder->forward(src, src_mask);
+  CHECK(max_diff(memory, model.encoder->norm->forward(x)) == 0.0);
+
+  const Tensor full = model.decoder->forward(tgt, memory, causal, src_mask);
+  nn::DecoderCache cache;
+  std::vector<Tensor> steps;
+  for (std::int64_t t = 0; t < 6; ++t)
+    steps.push_back(model.decoder->forward_cached(tgt.narrow(1, t, 1), memory, cache, src_mask));
+  CHECK(cache.self_attn.size() == 3);
+  CHECK(max_diff(cat(steps, 1), full) < 1e-12);
+}
+
+TEST_CASE("transformer block: gradcheck through a shared encoder stack (float64)") {
+  manual_seed(12);
+  nn::TransformerEncoder encoder(small_options("xl", "full"), 2, true, true);
+  perturb(encoder);
+  const Tensor x = randn({2, 4, 8}, kFloat64).requires_grad_();
+  AttentionMask mask;
+  mask.key_lengths = tensor(std::vector<std::int64_t>{4, 2});
+  std::vector<Tensor> inputs{x};
+  for (auto& p : encoder.parameters()) inputs.push_back(p);
+  const auto r = gradcheck([&](const std::vector<Tensor>& v) { return encoder.forward(v[0], mask); }, inputs);
+  CHECK_MESSAGE(r.ok, r.message);
+}
+
 TEST_CASE("transformer block: default options keep torch's layer names and nothing else") {
   nn::TransformerDecoderLayer layer(small_options("none", "full"));
   std::string names;

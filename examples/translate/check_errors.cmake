@@ -141,6 +141,18 @@ if(NOT rc EQUAL 0)
 endif()
 expect(0 "" eval --load ${OUT}/rope.safetensors --test ${OUT}/test.tsv --threads 1)
 expect(0 "" train ${data_only} --resume ${OUT}/rope.safetensors --positions rope)
+# A Universal Transformer (--share-layers 1: one layer's weights per stack, applied --layers
+# times) is rebuilt from the file alone (with separate layers its tensors would be missing), and
+# --resume refuses a contradicting --share-layers.
+execute_process(COMMAND ${TRANSLATE} train ${small} --steps 2 --layers 2 --share-layers 1 --positions xl
+                        --save ${OUT}/shared.safetensors RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not train the shared-layers model (exit ${rc})")
+endif()
+expect(0 "" eval --load ${OUT}/shared.safetensors --test ${OUT}/test.tsv --threads 1)
+expect(2 "^translate: --share-layers 0 contradicts the checkpoint ${OUT}/shared.safetensors, trained with --share-layers 1$"
+       train ${data_only} --resume ${OUT}/shared.safetensors --share-layers 0)
+expect(2 "^translate: --share-layers must be in \\[0, 1\\]; got 2$" train ${small} --share-layers 2)
 # To PyTorch's names and back (torch_layout.h; the logits are checked by the interop label):
 # export, import and eval the import; the rope + RMSNorm model and a translate checkpoint given as
 # a PyTorch file are refused in one line, writing nothing.

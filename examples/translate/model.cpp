@@ -31,7 +31,8 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
           {"model.layers", std::to_string(layers)},       {"model.ff", std::to_string(ff)},
           {"model.max_len", std::to_string(max_len)},     {"model.norm_first", norm_first ? "1" : "0"},
           {"model.positions", positions},                 {"model.norm", norm},
-          {"model.attention", attention.str()},           {"model.dtype", std::string(dtype_name(dtype))}};
+          {"model.attention", attention.str()},           {"model.dtype", std::string(dtype_name(dtype))},
+          {"model.share_layers", share_layers ? "1" : "0"}};
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& meta) {
@@ -44,6 +45,7 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
   c.ff = read_int(meta, "model.ff", 1, 1 << 20);
   c.max_len = read_int(meta, "model.max_len", 1, 1 << 20);
   c.norm_first = read_int(meta, "model.norm_first", 0, 1) == 1;
+  if (meta.count("model.share_layers")) c.share_layers = read_int(meta, "model.share_layers", 0, 1) == 1;  // older files: 0
   c.dropout = 0;  // inference; training resumes with its own flag value
   if (c.d_model % c.heads != 0) throw FormatError("checkpoint: model.d_model must be a multiple of model.heads");
   // Files from before these settings existed trained with sinusoidal positions, LayerNorm, full attention.
@@ -84,7 +86,7 @@ Translator::Translator(const ModelConfig& c) : Module("Translator"), config_(c) 
   const nn::TransformerOptions o = c.transformer_options();
   src_embed = register_module("src_embed", std::make_shared<nn::Embedding>(c.src_vocab, c.d_model, 0, c.dtype));
   tgt_embed = register_module("tgt_embed", std::make_shared<nn::Embedding>(c.tgt_vocab, c.d_model, 0, c.dtype));
-  transformer = register_module("transformer", std::make_shared<nn::Transformer>(o, c.layers, c.layers));
+  transformer = register_module("transformer", std::make_shared<nn::Transformer>(o, c.layers, c.layers, c.share_layers));
   generator = register_module("generator", std::make_shared<nn::Linear>(c.d_model, c.tgt_vocab, true, c.dtype));
   // Glorot-uniform for every matrix, as the Annotated Transformer (position tables keep their
   // own initialisation); the padding rows stay zero.

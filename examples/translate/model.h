@@ -21,6 +21,7 @@ struct ModelConfig {
   double dropout = 0.1;
   std::int64_t max_len = 256;  // longest source or target the positions cover
   bool norm_first = true;      // pre-norm: stable at the learning rates a short run wants
+  bool share_layers = false;   // each stack applies one layer `layers` times (a Universal Transformer)
   std::string positions = "sinusoidal", norm = "layer";  // nn::TransformerOptions' names
   nn::AttentionSpec attention;                           // the encoder's self-attention (and a local decoder's)
   DType dtype = kFloat32;  // training is float32; float64 models come from import or conversion

@@ -27,6 +27,8 @@ int train_command(cli::Args& args) {
   mc.heads = args.get_int("heads", 4, "attention heads", 1, 64);
   mc.layers = args.get_int("layers", 2, "encoder layers (and as many decoder layers)", 1, 24);
   mc.ff = args.get_int("ff", 512, "feed-forward width", 8, 65536);
+  mc.share_layers = args.get_int("share-layers", mc.share_layers ? 1 : 0,
+                                 "1: each stack applies one layer --layers times (a Universal Transformer)", 0, 1) == 1;
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
   const train::BlockFlags block = train::BlockFlags::declare(args, train::BlockFlags::of(mc));
   const auto batch_size = args.get_int("batch", 64, "sentences per batch", 1, 65536);
@@ -66,6 +68,9 @@ int train_command(cli::Args& args) {
       if (args.has(flag) && mc.*member != mf.config.*member)
         throw cli::UsageError(std::string("--") + flag + " " + std::to_string(mc.*member) + " contradicts the checkpoint " +
                               flags.resume + ", trained with --" + flag + " " + std::to_string(mf.config.*member));
+    if (args.has("share-layers") && mc.share_layers != mf.config.share_layers)
+      throw cli::UsageError(std::string("--share-layers ") + (mc.share_layers ? "1" : "0") + " contradicts the checkpoint " +
+                            flags.resume + ", trained with --share-layers " + (mf.config.share_layers ? "1" : "0"));
     block.check_resumed(train::BlockFlags::of(mf.config), args, flags.resume);
     mf.config.dropout = mc.dropout;
     mc = mf.config;
@@ -116,7 +121,7 @@ int train_command(cli::Args& args) {
              << " steps\n";
   loop.title = "translate: " + corpus.name;
   loop.options = {{"task", corpus.name}, {"d-model", std::to_string(mc.d_model)}, {"heads", std::to_string(mc.heads)},
-                  {"layers", std::to_string(mc.layers)}, {"ff", std::to_string(mc.ff)}, {"dropout", train::number_text(mc.dropout)},
+                  {"layers", std::to_string(mc.layers)}, {"share-layers", mc.share_layers ? "1" : "0"}, {"ff", std::to_string(mc.ff)}, {"dropout", train::number_text(mc.dropout)},
                   {"batch", std::to_string(batch_size)}, {"label-smoothing", train::number_text(smoothing)},
                   {"positions", mc.positions}, {"attention", mc.attention.str()}, {"norm", mc.norm}};
   const CrossEntropyOptions ce{.ignore_index = text::Vocab::kPad, .label_smoothing = smoothing};
