@@ -152,6 +152,11 @@ endif()
 expect(0 "" eval --load ${OUT}/shared.safetensors --test ${OUT}/test.tsv --threads 1)
 expect(2 "^translate: --share-layers 0 contradicts the checkpoint ${OUT}/shared.safetensors, trained with --share-layers 1$"
        train ${data_only} --resume ${OUT}/shared.safetensors --share-layers 0)
+expect(1 "^translate: export: torch.nn.Transformer gives each layer its own weights; got share_layers=1$"
+       export --load ${OUT}/shared.safetensors --to torch ${OUT}/shared.torch.st)
+execute_process(COMMAND sed -i "s/\"model.share_layers\":\"1\"/\"model.share_layers\":\"0\"/" ${OUT}/shared.safetensors)
+expect(1 "^translate: checkpoint ${OUT}/shared.safetensors: its tensors do not fit its model settings \\(model.positions=xl, model.attention=full, model.norm=layer, model.share_layers=0\\): "
+       eval --load ${OUT}/shared.safetensors --test ${OUT}/test.tsv --threads 1)
 expect(2 "^translate: --share-layers must be in \\[0, 1\\]; got 2$" train ${small} --share-layers 2)
 # To PyTorch's names and back (torch_layout.h; the logits are checked by the interop label):
 # export, import and eval the import; the rope + RMSNorm model and a translate checkpoint given as
@@ -164,7 +169,7 @@ expect(1 "^translate: export: torch.nn.Transformer normalises with LayerNorm onl
        export --load ${OUT}/rope.safetensors --to torch ${OUT}/rope.torch.st)
 expect(1 "^translate: ${OUT}/good.safetensors: tensor 'src_emb.weight' is missing$"
        import --from-torch ${OUT}/good.safetensors --save ${OUT}/not_imported.safetensors)
-foreach(unwritten rope.torch.st not_imported.safetensors)
+foreach(unwritten rope.torch.st not_imported.safetensors shared.torch.st)
   if(EXISTS ${OUT}/${unwritten})
     message(SEND_ERROR "a refused export or import wrote ${OUT}/${unwritten}")
   endif()
@@ -176,7 +181,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "could not train the linformer model (exit ${rc})")
 endif()
 execute_process(COMMAND sed -i "s/\"model.attention\":\"linformer:8\"/\"model.attention\":\"linformer:9\"/" ${OUT}/linformer.safetensors)
-expect(1 "^translate: checkpoint ${OUT}/linformer.safetensors: its tensors do not fit its model settings \\(model.positions=sinusoidal, model.attention=linformer:9, model.norm=layer\\): load_state_dict: shape of"
+expect(1 "^translate: checkpoint ${OUT}/linformer.safetensors: its tensors do not fit its model settings \\(model.positions=sinusoidal, model.attention=linformer:9, model.norm=layer, model.share_layers=0\\): load_state_dict: shape of"
        eval --load ${OUT}/linformer.safetensors --test ${OUT}/test.tsv --threads 1)
 # A training state from another task or another program, a report folder that cannot be made:
 # one line, exit 1, before any training.

@@ -39,10 +39,23 @@ LoadedModel load_model(const std::string& path) {
   } catch (const Error& e) {  // the tensors are not those of the model the settings describe
     const ModelConfig& c = out.file.config;
     throw FormatError("checkpoint " + path + ": its tensors do not fit its model settings (model.positions=" + c.positions +
-                      ", model.attention=" + c.attention.str() + ", model.norm=" + c.norm + "): " + e.what());
+                      ", model.attention=" + c.attention.str() + ", model.norm=" + c.norm + ", model.share_layers=" + (c.share_layers ? "1" : "0") + "): " + e.what());
   }
   out.model->eval();
   return out;
+}
+
+void check_resumed_shape(const ModelConfig& given, const ModelConfig& saved, const cli::Args& args, const std::string& path) {
+  const auto check = [&](const char* flag, std::int64_t want, std::int64_t had) {
+    if (args.has(flag) && want != had)
+      throw cli::UsageError(std::string("--") + flag + " " + std::to_string(want) + " contradicts the checkpoint " + path +
+                            ", trained with --" + flag + " " + std::to_string(had));
+  };
+  check("d-model", given.d_model, saved.d_model);
+  check("heads", given.heads, saved.heads);
+  check("layers", given.layers, saved.layers);
+  check("ff", given.ff, saved.ff);
+  check("share-layers", given.share_layers ? 1 : 0, saved.share_layers ? 1 : 0);
 }
 
 }  // namespace translate

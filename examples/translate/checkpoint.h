@@ -5,6 +5,7 @@
 
 #include "model.h"
 
+#include <focus/cli/args.h>
 #include <focus/text/vocab.h>
 #include <focus/train/state.h>
 
@@ -27,5 +28,9 @@ struct LoadedModel {
   std::unique_ptr<Translator> model;
 };
 LoadedModel load_model(const std::string& path);
+
+// For --resume: UsageError "--heads 4 contradicts the checkpoint X, trained with --heads 2" for a
+// shape flag (--d-model, --heads, --layers, --ff, --share-layers) given again with another value.
+void check_resumed_shape(const ModelConfig& given, const ModelConfig& saved, const cli::Args& args, const std::string& path);
 
 }  // namespace translate

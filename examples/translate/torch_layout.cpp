@@ -22,6 +22,8 @@ double embedding_scale(const Translator& model) { return std::sqrt(static_cast<d
 // The PyTorch state of model; with tables_must_agree, learned tables that differ are refused
 // (import only needs the names, shapes and dtypes of a fresh model, whose tables differ).
 StateDict torch_state(const Translator& model, const char* op, bool tables_must_agree) {
+  if (model.config().share_layers)
+    throw ValueError(std::string(op) + ": torch.nn.Transformer gives each layer its own weights; got share_layers=1");
   io::check_torch_transformer(model.config().transformer_options(), op);
   NoGradGuard no_grad;
   const StateDict state = model.state_dict();

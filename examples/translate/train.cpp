@@ -62,15 +62,7 @@ int train_command(cli::Args& args) {
     saved = train::SavedRun::open(flags.resume, "translate");
     saved->check_task(corpus.name);
     mf = ModelFile::from(*saved);
-    const std::pair<const char*, std::int64_t ModelConfig::*> shape_flags[] = {
-        {"d-model", &ModelConfig::d_model}, {"heads", &ModelConfig::heads}, {"layers", &ModelConfig::layers}, {"ff", &ModelConfig::ff}};
-    for (const auto& [flag, member] : shape_flags)
-      if (args.has(flag) && mc.*member != mf.config.*member)
-        throw cli::UsageError(std::string("--") + flag + " " + std::to_string(mc.*member) + " contradicts the checkpoint " +
-                              flags.resume + ", trained with --" + flag + " " + std::to_string(mf.config.*member));
-    if (args.has("share-layers") && mc.share_layers != mf.config.share_layers)
-      throw cli::UsageError(std::string("--share-layers ") + (mc.share_layers ? "1" : "0") + " contradicts the checkpoint " +
-                            flags.resume + ", trained with --share-layers " + (mf.config.share_layers ? "1" : "0"));
+    check_resumed_shape(mc, mf.config, args, flags.resume);
     block.check_resumed(train::BlockFlags::of(mf.config), args, flags.resume);
     mf.config.dropout = mc.dropout;
     mc = mf.config;
