@@ -50,6 +50,10 @@ struct Dataset {
   // The Transformer's position scheme this task trains best with (nn/positions.h names), or ""
   // for the program's own default: scan-length's longer test outputs want relative positions.
   std::string positions;
+  // Encoder (and decoder) layers, or 0 for the program's default; with share_layers each stack
+  // applies one layer that many times (a Universal Transformer, nn/transformer.h).
+  std::int64_t layers = 0;
+  bool share_layers = false;
 };
 
 // How a file of pairs is written (see parse_examples).
@@ -62,7 +66,7 @@ struct TaskOptions {
   std::optional<std::int64_t> length_cutoff = std::nullopt;
 };
 
-// One task. char_level, epochs and positions are its recipe, the training defaults that come with the
+// One task. char_level, epochs, positions, layers and share_layers are its recipe, the training defaults that come with the
 // task; make_task copies them (and the name) into the Dataset the generator returns.
 // A task that takes options gives generator_with_options (and says which options it takes);
 // register_task then fills in generator as that with default options, so generator is always set.
@@ -75,6 +79,8 @@ struct TaskInfo {
   bool char_level = false;                                    // see Dataset::char_level
   std::int64_t epochs = kDefaultEpochs;                       // see Dataset::epochs
   std::string positions = {};                                 // see Dataset::positions
+  std::int64_t layers = 0;                                    // see Dataset::layers
+  bool share_layers = false;                                  // see Dataset::share_layers
   std::string description = {};                               // one line, for --help and the docs
   // Files in this format take this task's recipe (recipe_for_format); at most one task per format.
   std::optional<ExampleFormat> recipe_for_files = std::nullopt;

@@ -64,6 +64,8 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     c.char_level = d.char_level;
     c.epochs = d.epochs;
     c.positions = d.positions;
+    c.layers = d.layers;
+    c.share_layers = d.share_layers;
     c.train = std::move(d.train);
     c.valid = std::move(d.valid);
     c.test = std::move(d.test);
@@ -86,6 +88,8 @@ Corpus load_corpus(cli::Args& args, bool need_train) {
     if (info) {
       c.epochs = info->epochs;
       c.positions = info->positions;
+      c.layers = info->layers;
+      c.share_layers = info->share_layers;
       c.char_level = info->char_level;
       std::cerr << "recipe: " << info->name << " (" << info->epochs << " epochs" << (recipe.empty() ? ", detected from the file format" : "")
                 << ")\n";

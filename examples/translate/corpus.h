@@ -26,6 +26,8 @@ struct Corpus {
   bool char_level = false;
   std::int64_t epochs = 6;  // default training length: the task's (or the recipe's) epochs
   std::string positions;    // the task's (or the recipe's) position scheme; "": translate's default
+  std::int64_t layers = 0;  // the task's layers; 0: translate's default
+  bool share_layers = false;
   std::vector<data::Example> train, valid, test;
 };
 

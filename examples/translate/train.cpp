@@ -25,9 +25,9 @@ int train_command(cli::Args& args) {
   if (!corpus.positions.empty()) mc.positions = corpus.positions;  // the task's recipe, as its epochs
   mc.d_model = args.get_int("d-model", 128, "model width", 8, 4096);
   mc.heads = args.get_int("heads", 4, "attention heads", 1, 64);
-  mc.layers = args.get_int("layers", 2, "encoder layers (and as many decoder layers)", 1, 24);
+  mc.layers = args.get_int("layers", corpus.layers > 0 ? corpus.layers : 2, "encoder layers (and as many decoder layers)", 1, 24);
   mc.ff = args.get_int("ff", 512, "feed-forward width", 8, 65536);
-  mc.share_layers = args.get_int("share-layers", mc.share_layers ? 1 : 0,
+  mc.share_layers = args.get_int("share-layers", corpus.share_layers ? 1 : 0,
                                  "1: each stack applies one layer --layers times (a Universal Transformer)", 0, 1) == 1;
   mc.dropout = args.get_double("dropout", 0.1, "dropout");
   const train::BlockFlags block = train::BlockFlags::declare(args, train::BlockFlags::of(mc));
