@@ -8,7 +8,9 @@ set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-FOCUS_DEB_PACKAGES+=(libdnnl-dev)
+# libdnnl-dev's CMake package looks for OpenCL (Debian builds oneDNN with its OpenCL GPU runtime)
+# and fails without it, but Debian only recommends the OpenCL development files: name them.
+FOCUS_DEB_PACKAGES+=(libdnnl-dev ocl-icd-opencl-dev)
 FOCUS_BUILD_DIR="${FOCUS_ROOT}/build-dnnl"
 
 focus_ensure_packages
