@@ -17,7 +17,7 @@ std::shared_ptr<Norm> final_norm_of(const TransformerOptions& o) {
 }  // namespace
 
 TransformerEncoder::TransformerEncoder(const TransformerOptions& o, int num_layers, bool final_norm, bool share_layers)
-    : Module("TransformerEncoder"), depth_(num_layers) {
+    : Module("TransformerEncoder"), shared_depth_(share_layers ? num_layers : 0) {
   if (num_layers < 1) throw ValueError("TransformerEncoder: num_layers must be >= 1; got " + std::to_string(num_layers));
   positions = register_module("positions", stack_positions(o, false));
   layers = register_module("layers", std::make_shared<ModuleList<TransformerEncoderLayer>>());
@@ -29,13 +29,13 @@ TransformerEncoder::TransformerEncoder(const TransformerOptions& o, int num_laye
 Tensor TransformerEncoder::forward(const Tensor& src, const AttentionMask& mask) const {
   return with_module_path([&] {
     Tensor x = positions->embed(src, 0);
-    for (int i = 0; i < depth_; ++i) x = layer(i).forward(x, mask);
+    for (int i = 0, n = depth(); i < n; ++i) x = layer(i).forward(x, mask);
     return norm ? norm->forward(x) : x;
   });
 }
 
 TransformerDecoder::TransformerDecoder(const TransformerOptions& o, int num_layers, bool final_norm, bool share_layers)
-    : Module("TransformerDecoder"), depth_(num_layers) {
+    : Module("TransformerDecoder"), shared_depth_(share_layers ? num_layers : 0) {
   if (num_layers < 1) throw ValueError("TransformerDecoder: num_layers must be >= 1; got " + std::to_string(num_layers));
   if (o.attention.kind == AttentionSpec::Kind::Linformer)
     throw ValueError("TransformerDecoder: linformer mixes later positions into every summary, so a causal decoder cannot "
@@ -51,7 +51,7 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, cons
                                    const AttentionMask& memory_mask) const {
   return with_module_path([&] {
     Tensor x = positions->embed(tgt, 0);
-    for (int i = 0; i < depth_; ++i) x = layer(i).forward(x, memory, tgt_mask, memory_mask);
+    for (int i = 0, n = depth(); i < n; ++i) x = layer(i).forward(x, memory, tgt_mask, memory_mask);
     return norm ? norm->forward(x) : x;
   });
 }
@@ -59,10 +59,10 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, cons
 Tensor TransformerDecoder::forward_cached(const Tensor& tgt, const Tensor& memory, DecoderCache& cache,
                                           const AttentionMask& memory_mask) const {
   return with_module_path([&] {
-    cache.self_attn.resize(static_cast<std::size_t>(depth_));
-    cache.cross_attn.resize(static_cast<std::size_t>(depth_));
+    cache.self_attn.resize(static_cast<std::size_t>(depth()));
+    cache.cross_attn.resize(static_cast<std::size_t>(depth()));
     Tensor x = positions->embed(tgt, cache.length);
-    for (int i = 0; i < depth_; ++i)
+    for (int i = 0, n = depth(); i < n; ++i)
       x = layer(i).forward_cached(x, memory, cache.self_attn[static_cast<std::size_t>(i)],
                                   cache.cross_attn[static_cast<std::size_t>(i)], memory_mask);
     cache.length += tgt.size(1);

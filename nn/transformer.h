@@ -57,16 +57,19 @@ class TransformerEncoder : public Module {
   TransformerEncoder(const TransformerOptions& options, int num_layers, bool final_norm = true, bool share_layers = false);
   // src [B, S, D] -> [B, S, D]: positions->embed(src, 0), the layers, the final norm.
   Tensor forward(const Tensor& src, const AttentionMask& mask = {}) const;
-  int depth() const { return depth_; }  // layers applied (num_layers)
+  // Layers applied: num_layers when shared, else layers->size() (a layer pushed into `layers`
+  // later runs too).
+  int depth() const { return shared_depth_ > 0 ? shared_depth_ : static_cast<int>(layers->size()); }
+  bool shares_layers() const { return shared_depth_ > 0; }
   // The layer applied i-th, 0 <= i < depth(): (*layers)[i], or the one shared layer.
-  const TransformerEncoderLayer& layer(int i) const { return *(*layers)[layers->size() == 1 ? 0 : i]; }
+  const TransformerEncoderLayer& layer(int i) const { return *(*layers)[shares_layers() ? 0 : i]; }
 
   std::shared_ptr<Positions> positions;  // the stack's scheme ("none" by default, as torch)
   std::shared_ptr<ModuleList<TransformerEncoderLayer>> layers;
   std::shared_ptr<Norm> norm;  // null without final_norm
 
  private:
-  int depth_ = 0;
+  int shared_depth_ = 0;  // times the one shared layer is applied; 0: not shared
 };
 
 class TransformerDecoder : public Module {
@@ -81,15 +84,16 @@ class TransformerDecoder : public Module {
   // The cache holds one entry per layer applied (depth()), shared layers included.
   Tensor forward_cached(const Tensor& tgt, const Tensor& memory, DecoderCache& cache,
                         const AttentionMask& memory_mask = {}) const;
-  int depth() const { return depth_; }
-  const TransformerDecoderLayer& layer(int i) const { return *(*layers)[layers->size() == 1 ? 0 : i]; }
+  int depth() const { return shared_depth_ > 0 ? shared_depth_ : static_cast<int>(layers->size()); }
+  bool shares_layers() const { return shared_depth_ > 0; }
+  const TransformerDecoderLayer& layer(int i) const { return *(*layers)[shares_layers() ? 0 : i]; }
 
   std::shared_ptr<Positions> positions;
   std::shared_ptr<ModuleList<TransformerDecoderLayer>> layers;
   std::shared_ptr<Norm> norm;
 
  private:
-  int depth_ = 0;
+  int shared_depth_ = 0;  // times the one shared layer is applied; 0: not shared
 };
 
 // Encoder-decoder as torch.nn.Transformer (batch_first): encoder and decoder stacks, each with

@@ -153,6 +153,7 @@ TEST_CASE("transformer block: a shared stack applies one layer depth times, cach
   CHECK(model.decoder->layers->size() == 1);
   CHECK(model.encoder->depth() == 3);
   CHECK(model.decoder->depth() == 3);
+  CHECK(model.encoder->shares_layers());
   CHECK(&model.decoder->layer(2) == (*model.decoder->layers)[0].get());
   // One layer's parameters (and the stack's positions and final norm) per stack.
   nn::Transformer separate(o, 3, 3);
@@ -178,6 +179,23 @@ TEST_CASE("transformer block: a shared stack applies one layer depth times, cach
     steps.push_back(model.decoder->forward_cached(tgt.narrow(1, t, 1), memory, cache, src_mask));
   CHECK(cache.self_attn.size() == 3);
   CHECK(max_diff(cat(steps, 1), full) < 1e-12);
+}
+
+TEST_CASE("transformer block: a layer pushed into a built stack runs; a shared stack of depth 1 is still shared") {
+  manual_seed(13);
+  const nn::TransformerOptions o = small_options("none", "full");
+  nn::TransformerEncoder encoder(o, 1);
+  CHECK_FALSE(encoder.shares_layers());
+  encoder.layers->push_back(std::make_shared<nn::TransformerEncoderLayer>(o, encoder.positions));
+  CHECK(encoder.depth() == 2);
+  NoGradGuard ng;
+  const Tensor src = randn({2, 4, 8}, kFloat64);
+  const Tensor by_hand = encoder.norm->forward((*encoder.layers)[1]->forward((*encoder.layers)[0]->forward(src)));
+  CHECK(max_diff(encoder.forward(src), by_hand) == 0.0);
+
+  nn::TransformerDecoder shared(o, 1, true, true);
+  CHECK(shared.shares_layers());
+  CHECK(shared.depth() == 1);
 }
 
 TEST_CASE("transformer block: gradcheck through a shared encoder stack (float64)") {
