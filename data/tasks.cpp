@@ -36,9 +36,8 @@ std::vector<TaskInfo> built_in_tasks() {
       // Transformer-XL's relative attention scored a median 0.789 at cutoff 26 in 40 epochs (3 seeds),
       // a median 0.851 in 60 (0.856, 0.851, 0.714) and 0.775 in 100; with one layer shared by
       // each stack and applied 3 times (a Universal Transformer, as Csordás et al. 2021) a median
-      // 0.917 in 60 (0.962, 0.917, 0.908); applied 4 times, 0.935 and 0.938 for seeds 2 and 3, so
-      // a median of at least 0.935 whatever seed 1 scores; dropout 0.3 instead of 0.1 scored 0.734
-      // and 0.864; rotary positions 0.380, T5's relative bias 0.168 (it never stops), absolute
+      // 0.917 in 60 (0.962, 0.917, 0.908); applied 4 times a median 0.938 (0.963, 0.935, 0.938);
+      // dropout 0.3 instead of 0.1 scored 0.734 and 0.864 (seeds 2, 3); rotary positions 0.380, T5's relative bias 0.168 (it never stops), absolute
       // sinusoidal positions 0 at cutoff 22 (it stops too early): README's SCAN-length table.
       {.name = "scan-length", .generator_with_options = [](std::uint64_t seed, const TaskOptions& o) { return make_scan(ScanSplit::kLength, seed, o.length_cutoff.value_or(kScanMaxTrainActions)); }, .takes_length_cutoff = true, .char_level = false, .epochs = 60, .positions = "xl", .layers = 4, .share_layers = true, .description = "SCAN trained on at most 22 actions (--length-cutoff N), tested on longer ones"},
       {.name = "reverse", .generator = make_reverse, .char_level = true, .epochs = 6, .description = "10 random digits -> the same digits reversed"},

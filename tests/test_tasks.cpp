@@ -127,7 +127,7 @@ TEST_CASE("tasks: a task registered from a test is made, listed, in --help and i
   CHECK(value_error([] { (void)find_task(""); }).starts_with("make_task: unknown task; got '' (known: zh-en, "));
 }
 
-TEST_CASE("tasks: scan-length takes a length cutoff through TaskOptions; other tasks refuse one") {
+TEST_CASE("tasks: scan-length takes a length cutoff through TaskOptions, other tasks refuse one") {
   register_toy_once();
   for (const TaskInfo* t : tasks()) {
     CAPTURE(t->name);
@@ -136,7 +136,7 @@ TEST_CASE("tasks: scan-length takes a length cutoff through TaskOptions; other t
   }
   const Dataset d = make_task("scan-length", 5, {.length_cutoff = 26});
   CHECK(d.name == "scan-length");  // the name stays the task's; the caller records the cutoff
-  CHECK(d.epochs == 40);
+  CHECK(d.epochs == 60);
   CHECK_FALSE(d.char_level);
   CHECK(d.train.size() + d.valid.size() == 18'286);
   CHECK(d.test.size() == 2'624);
