@@ -89,7 +89,7 @@ TEST_CASE("anomaly: a non-finite seed gradient is caught where it enters the gra
                        AnomalyError);
 }
 
-TEST_CASE("anomaly: the guard restores the previous setting; scopes are free when off") {
+TEST_CASE("anomaly: the guard restores the previous setting, scopes are free when off") {
   {
     DetectAnomalyGuard on;
     CHECK(is_anomaly_enabled());
@@ -129,7 +129,7 @@ TEST_CASE("anomaly: a finite model gives the same loss and gradients with the ch
   CHECK(plain.size() > 1000);
 }
 
-TEST_CASE("anomaly: the switch is per thread; turning it on here leaves another thread's ops unchecked") {
+TEST_CASE("anomaly: the switch is per thread, turning it on here leaves another thread's ops unchecked") {
   DetectAnomalyGuard on;  // this thread only
   REQUIRE(is_anomaly_enabled());
   // Another thread starts with it off: its NaN passes through, forward and backward.

@@ -153,7 +153,7 @@ TEST_CASE("atomic_file: a leftover temporary that carries this process's pid doe
   CHECK(read_text(prefix + std::to_string(next)) == "an earlier run's");
 }
 
-TEST_CASE("atomic_file: errors name the caller, the step, the path and the reason; an abandoned write changes nothing") {
+TEST_CASE("atomic_file: errors name the caller, the step, the path and the reason, an abandoned write changes nothing") {
   TempDir dir;
   const std::string missing = (dir.path / "no_such_dir" / "x.bin").string();
   CHECK_ERROR(FormatError, io::write_file_atomic(missing, "x", "save_report"),

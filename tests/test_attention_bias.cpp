@@ -91,7 +91,7 @@ TEST_CASE("attention bias: fused equals composed in float32") {
   for (const Case& c : cases()) check_paths(c.name, c.shapes, c.make, c.mask, kFloat32, 2e-5, kGradNames);
 }
 
-TEST_CASE("attention bias: Auto runs fused; a constant bias stays out of the graph; rows see their bias") {
+TEST_CASE("attention bias: Auto runs fused, a constant bias stays out of the graph, rows see their bias") {
   const Inputs in = leaves({{1, 2, 6, 4}, {1, 2, 6, 4}, {1, 2, 6, 4}}, kFloat64, 21);
   // A large bias on key 0 for head 0 only: head 0's outputs come to v's key 0, head 1's do not.
   std::vector<double> values(2 * 6 * 6, 0.0);
@@ -195,7 +195,7 @@ TEST_CASE("attention bias: slices spread over threads give the same bits as one 
   for (int i = 0; i < 4; ++i) CHECK(max_rel_diff(one.grads[i], two.grads[i]) == 0.0);
 }
 
-TEST_CASE("attention bias: a bias that does not fit the scores is named on both paths; in-place edits caught") {
+TEST_CASE("attention bias: a bias that does not fit the scores is named on both paths, in-place edits caught") {
   const Inputs in = leaves({{1, 2, 3, 4}, {1, 2, 5, 4}, {1, 2, 5, 4}}, kFloat64, 71);
   AttentionMask m;
   m.bias = zeros({2, 3, 4}, kFloat64);

@@ -159,7 +159,7 @@ TEST_CASE("attention kernel: rows that attend no key are NaN on both paths, with
   CHECK(std::isnan(fused.grads[2].at<double>({0, 2, 3})));
 }
 
-TEST_CASE("attention kernel: the weights take the composed path, and Fused refuses them; dropout stays fused") {
+TEST_CASE("attention kernel: the weights take the composed path, and Fused refuses them, dropout stays fused") {
   const Inputs in = leaves({{1, 2, 6, 4}, {1, 2, 6, 4}, {1, 2, 6, 4}}, kFloat64, 61);
   AttentionMask causal;
   causal.is_causal = true;

@@ -84,7 +84,7 @@ TEST_CASE("autograd: backward with a given output gradient") {
   CHECK(vals(x.grad()) == std::vector<double>{2, 2, 2, 2});
 }
 
-TEST_CASE("autograd: retain_graph allows a second backward; without it the graph is released") {
+TEST_CASE("autograd: retain_graph allows a second backward, without it the graph is released") {
   Tensor x = f64({1, 2}).requires_grad_();
   Tensor y = (x.exp() * x).sum();
   y.backward(Tensor(), /*retain_graph=*/true);

@@ -166,7 +166,7 @@ TEST_CASE("data: SCAN length split at cutoff 26 trains on at most 26 actions, te
   for (const Example& e : d.test) CHECK(e.target == scan_actions(e.source));
 }
 
-TEST_CASE("data: SCAN length split sizes follow the cutoff; the default is the paper's 22") {
+TEST_CASE("data: SCAN length split sizes follow the cutoff, the default is the paper's 22") {
   // train+valid and test by cutoff, counted apart from make_scan by enumerating the grammar's
   // output lengths (python, 20,910 commands); 23 equals 22 because no output has 23 actions.
   const std::vector<std::array<std::size_t, 3>> sizes = {{1, 6, 20'904},      {22, 16'990, 3'920}, {23, 16'990, 3'920},

@@ -66,7 +66,7 @@ TEST_CASE("fast_math: exp_float's edges: -inf and far below give 0, overflow giv
   CHECK(std::isnan(exp_float(-std::numeric_limits<float>::quiet_NaN())));
 }
 
-TEST_CASE("fast_math: rows::max equals a plain loop; NaN anywhere gives NaN; empty gives -inf") {
+TEST_CASE("fast_math: rows::max equals a plain loop, NaN anywhere gives NaN, empty gives -inf") {
   const float inf = std::numeric_limits<float>::infinity();
   for (std::int64_t n : kLengths) {
     CAPTURE(n);
@@ -152,7 +152,7 @@ TEST_CASE("fast_math: rows::dots and add_weighted_rows (attention's few-rows til
   }
 }
 
-TEST_CASE("fast_math: erf_float is within 2e-7 of erf over the whole line; NaN stays NaN") {
+TEST_CASE("fast_math: erf_float is within 2e-7 of erf over the whole line, NaN stays NaN") {
   // Every 61st float from -5 to 5 (both pieces, the switch at 1.25 and the clamp at 3.92), against
   // libm's erf in double.
   double worst = 0;

@@ -164,7 +164,7 @@ TEST_CASE("images: normalization_of and image_batch, in order") {
       "image_batch: the normalization needs a finite mean and a std above 0; got mean=0.5"));
 }
 
-TEST_CASE("images: the loader's batch is a function of seed and step; an epoch covers each image once") {
+TEST_CASE("images: the loader's batch is a function of seed and step, an epoch covers each image once") {
   const ImageSet set = numbered_set(12, 2, 3);
   const Normalization raw{0, 1 / 255.0};  // batch values are the pixels themselves
   const ImageLoader loader(set, raw, 4, 42);

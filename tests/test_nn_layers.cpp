@@ -111,7 +111,7 @@ TEST_CASE("nn: Linear matches torch, names, gradcheck, errors") {
   CHECK(dense.weight.shape() == Shape{64, 128});
 }
 
-TEST_CASE("nn: Embedding matches torch; padding row gets no gradient") {
+TEST_CASE("nn: Embedding matches torch, padding row gets no gradient") {
   nn::Embedding emb(6, 4, 0, kFloat64);
   CHECK(names_of(emb) == std::vector<std::string>{"weight"});
   CHECK(emb.to_string() == "Embedding(6, 4, padding_idx=0)");
@@ -235,7 +235,7 @@ TEST_CASE("nn: Transformer encoder and decoder layers match torch (post-norm ReL
   }
 }
 
-TEST_CASE("nn: Transformer (2+2 layers) matches torch; parameter count; printing") {
+TEST_CASE("nn: Transformer (2+2 layers) matches torch, parameter count, printing") {
   nn::Transformer tf(small_options(false, nn::Activation::ReLU), 2, 2);
   CHECK(tf.num_parameters() == 3040);
   fill(tf);

@@ -121,7 +121,7 @@ TEST_CASE("pooling: max_pool2d by hand, ties sending the gradient to the first m
   CHECK(same.grad().to_vector<double>() == std::vector<double>{4, 2, 0, 2, 1, 0, 0, 0, 0});
 }
 
-TEST_CASE("pooling: avg_pool2d counts padding in the divisor; adaptive 1x1 is the plane mean") {
+TEST_CASE("pooling: avg_pool2d counts padding in the divisor, adaptive 1x1 is the plane mean") {
   Tensor x = ones({1, 1, 2, 2}, kFloat64).requires_grad_();
   Tensor y = avg_pool2d(x, opts({3, 3}, {1, 1}, {1, 1}));
   CHECK(y.to_vector<double>() == std::vector<double>{4.0 / 9, 4.0 / 9, 4.0 / 9, 4.0 / 9});

@@ -426,7 +426,7 @@ TEST_CASE("positions: attention bias gradcheck (q, k, v and the bias), and a zer
              "zero bias vs fused");
 }
 
-TEST_CASE("positions: a bias runs fused; bad shapes and dtypes are named") {
+TEST_CASE("positions: a bias runs fused, bad shapes and dtypes are named") {
   const Tensor q = leaf({1, 2, 3, 4}, 22), k = leaf({1, 2, 5, 4}, 23), v = leaf({1, 2, 5, 4}, 24);
   AttentionMask m;
   m.bias = zeros({2, 3, 5}, kFloat64);
@@ -530,7 +530,7 @@ TEST_CASE("positions: xl score_bias equals the Transformer-XL terms written out 
   CHECK(worst < 1e-12);
 }
 
-TEST_CASE("positions: xl gradcheck in q, k and every parameter; cached attention equals full") {
+TEST_CASE("positions: xl gradcheck in q, k and every parameter, cached attention equals full") {
   manual_seed(32);
   nn::RelativeXLPositions xl(8, 2, kFloat64);
   {

@@ -43,7 +43,7 @@ struct CountingHandlers {
 
 }  // namespace
 
-TEST_CASE("stop_signal: records SIGINT and SIGTERM, SIGTERM outranking SIGINT; alone, agreed is received") {
+TEST_CASE("stop_signal: records SIGINT and SIGTERM, SIGTERM outranking SIGINT, alone, agreed is received") {
   CountingHandlers outer;
   distributed::SingleProcessCommunicator alone;
   cli::StopSignals signals;

@@ -255,7 +255,7 @@ TEST_CASE("tensor: unsqueeze, squeeze and expand are views") {
   CHECK_ERROR(IndexError, x.squeeze(1), "squeeze", "dim=1");
 }
 
-TEST_CASE("tensor: contiguous, clone and to copy; contiguous keeps a contiguous tensor") {
+TEST_CASE("tensor: contiguous, clone and to copy, contiguous keeps a contiguous tensor") {
   Tensor x = iota234();
   CHECK(x.contiguous().is_same(x));
   Tensor t = x.transpose(0, 2);

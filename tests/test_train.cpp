@@ -186,7 +186,7 @@ TEST_CASE("train: a non-finite loss stops the run and names the last checkpoint 
   CHECK(saved.integer("train.step") == 4);
 }
 
-TEST_CASE("train: SavedRun refuses another program's or task's state; restore changes nothing on a bad file") {
+TEST_CASE("train: SavedRun refuses another program's or task's state, restore changes nothing on a bad file") {
   TempDir dir;
   const std::string path = (dir.path / "run.safetensors").string();
   TinyRun run(tiny_flags(), 10);
@@ -246,7 +246,7 @@ TEST_CASE("train: RunOptions take a resumed run's options and refuse a contradic
               ("--width 64 contradicts the checkpoint " + path + ", trained with --width 32").c_str());
 }
 
-TEST_CASE("train: an option added after a checkpoint was written reads as older files ran; without that value it is an error") {
+TEST_CASE("train: an option added after a checkpoint was written reads as older files ran, without that value it is an error") {
   TempDir dir;
   const std::string path = (dir.path / "old.safetensors").string();
   train::TrainingState state("tiny");  // written before --positions existed

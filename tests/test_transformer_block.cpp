@@ -133,7 +133,7 @@ TEST_CASE("transformer block: gradcheck through an encoder layer with each schem
   }
 }
 
-TEST_CASE("transformer block: a stack shares one scheme; T5's table is the stack's, saved once") {
+TEST_CASE("transformer block: a stack shares one scheme, T5's table is the stack's, saved once") {
   nn::TransformerEncoder encoder(small_options("relative", "full"), 2);
   std::vector<std::string> names;
   for (const auto& entry : encoder.state_dict()) names.push_back(entry.first);
@@ -181,7 +181,7 @@ TEST_CASE("transformer block: a shared stack applies one layer depth times, cach
   CHECK(max_diff(cat(steps, 1), full) < 1e-12);
 }
 
-TEST_CASE("transformer block: a layer pushed into a built stack runs; a shared stack of depth 1 is still shared") {
+TEST_CASE("transformer block: a layer pushed into a built stack runs, a shared stack of depth 1 is still shared") {
   manual_seed(13);
   const nn::TransformerOptions o = small_options("none", "full");
   nn::TransformerEncoder encoder(o, 1);
