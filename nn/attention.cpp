@@ -175,10 +175,9 @@ Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor
   }
   Tensor keys = k, values = v;
   if (positions_) {
-    const Tensor b = positions_->bias(q.size(2), k.size(2), q_pos, k_pos);
-    if (b.defined()) mask.bias = mask.bias.defined() ? mask.bias + b : b;
-    const Tensor s = positions_->score_bias(q, k, q_pos, k_pos);
-    if (s.defined()) mask.bias = mask.bias.defined() ? mask.bias + s : s;
+    // A scheme adds to the scores by position alone (bias), by content too (score_bias), or not at all.
+    for (const Tensor& b : {positions_->bias(q.size(2), k.size(2), q_pos, k_pos), positions_->score_bias(q, k, q_pos, k_pos)})
+      if (b.defined()) mask.bias = mask.bias.defined() ? mask.bias + b : b;
   }
   if (spec_.kind == AttentionSpec::Kind::Local && mask.window == 0) {
     mask.window = spec_.size;
