@@ -80,7 +80,7 @@ TEST_CASE("tasks: the built-in table lists zh-en first, then the others with the
   CHECK(find_task("scan-length")->epochs == 60);
   CHECK(find_task("scan-length")->positions == "xl");  // its recipe names a position scheme; the others leave it to the program
   CHECK(make_task("scan-length", 1).positions == "xl");
-  CHECK(find_task("scan-length")->layers == 4);  // and a Universal Transformer: one shared layer, applied 4 times
+  CHECK(find_task("scan-length")->layers == 5);  // and a Universal Transformer: one shared layer, applied 5 times
   CHECK(find_task("scan-length")->share_layers);
   CHECK(make_task("scan-length", 1).share_layers);
   CHECK(make_task("zh-en", 1).layers == 0);
