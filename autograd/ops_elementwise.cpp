@@ -222,12 +222,22 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 // y = max(x, 0);  dx = g where x > 0
+namespace {
+// relu's gradient g * (x > 0), differentiable in g (the step in x has derivative 0 almost
+// everywhere), so relu has second derivatives.
+Tensor relu_backward(const Tensor& g, const Tensor& x) {
+  Tensor out = kernel::relu_backward(g, x);
+  if (!needs_grad(g)) return out;
+  return record("relu_backward", out, {g}, [x = save(x)](const Tensor& gg) -> Grads {
+    return {relu_backward(gg, x.get("relu_backward"))};
+  });
+}
+}  // namespace
+
 Tensor relu(const Tensor& x) {
   Tensor out = kernel::unary(UnaryOp::Relu, x);
   if (!needs_grad(x)) return out;
-  return record("relu", out, {x}, [x = save(x)](const Tensor& g) -> Grads {
-    return {g * kernel::to_dtype(kernel::binary(BinaryOp::Gt, x.get("relu"), 0.0), g.dtype())};
-  });
+  return record("relu", out, {x}, [x = save(x)](const Tensor& g) -> Grads { return {relu_backward(g, x.get("relu"))}; });
 }
 
 namespace {

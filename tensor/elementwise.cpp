@@ -321,6 +321,14 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor relu_backward(const Tensor& g, const Tensor& x) {
+  Tensor out = Tensor::empty(broadcast_shapes("relu_backward", g.shape(), x.shape()), g.dtype());
+  dispatch_floating("relu_backward", g.dtype(), [&]<class T>() {
+    map2<T, T>(out, g, x, [](T gv, T xv) { return xv > 0 ? gv : T(0); });
+  });
+  return out;
+}
+
 Tensor axpby(const Tensor& a, Scalar alpha, const Tensor& b, Scalar beta) {
   const Shape shape = broadcast_shapes("axpby", a.shape(), b.shape());
   Tensor out = Tensor::empty(shape, a.dtype());

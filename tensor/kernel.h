@@ -50,6 +50,9 @@ Tensor pow_scalar(const Tensor& x, Scalar exponent);
 Tensor clamp(const Tensor& x, Scalar lo, Scalar hi);  // NaN bound = no bound on that side
 // cond ? a : b, all three broadcast together; cond is bool.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+// relu's gradient: g where x > 0, else 0 (0 also where g is NaN or Inf, as PyTorch's
+// threshold_backward). One pass, instead of a comparison, a cast and a product.
+Tensor relu_backward(const Tensor& g, const Tensor& x);
 // a * alpha + b * beta (one pass; used by optimizers and gradient accumulation).
 Tensor axpby(const Tensor& a, Scalar alpha, const Tensor& b, Scalar beta);
 

@@ -4,6 +4,8 @@
 // int64 arithmetic are checked by hand.
 #include "op_table.h"
 
+#include <focus/tensor/kernel.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -230,6 +232,12 @@ TEST_CASE("elementwise: gradients at and around the kinks follow the documented 
   Tensor x = f64({-1, 0, 1}).requires_grad_();
   relu(x).sum().backward();
   CHECK(vals(x.grad()) == std::vector<double>{0, 0, 1});  // 0 at 0, as torch
+  // A NaN or Inf gradient stays out where the input is not positive (torch's threshold_backward);
+  // g * (x > 0) would have made NaN there.
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  CHECK(vals(kernel::relu_backward(f64({nan, inf, 3}), f64({-1, 0, 2}))) == std::vector<double>{0, 0, 3});
+  const Tensor through_nan = kernel::relu_backward(f64({nan}), f64({2}));
+  CHECK(std::isnan(vals(through_nan)[0]));
   x.zero_grad();
   abs(x).sum().backward();
   CHECK(vals(x.grad()) == std::vector<double>{-1, 0, 1});
