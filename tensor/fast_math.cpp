@@ -12,13 +12,6 @@
 #include <algorithm>
 #include <bit>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FOCUS_NO_CLONES) && \
-    !defined(__SANITIZE_THREAD__)
-#define FOCUS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FOCUS_VECTOR_CLONES
-#endif
-
 namespace focus::kernel::rows {
 
 namespace {

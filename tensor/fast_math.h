@@ -11,6 +11,15 @@
 #include <cstdint>
 #include <limits>
 
+// Put before a function to build it three times (x86-64 v4, v3 and the baseline, the best picked
+// at load; see fast_math.cpp). A template it calls must be inlined into it to be built with it.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(FOCUS_NO_CLONES) && \
+    !defined(__SANITIZE_THREAD__)
+#define FOCUS_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FOCUS_VECTOR_CLONES
+#endif
+
 namespace focus::kernel {
 
 // exp(x) in float, within 2 ulp of libm's expf for x in [-86.9, 88.7] (tests/test_fast_math.cpp

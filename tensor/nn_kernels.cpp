@@ -327,33 +327,33 @@ std::int64_t count_not_ignored(const Tensor& targets, std::int64_t ignore_index)
 // any thread count.
 constexpr std::int64_t kBackwardBlocks = 8;
 
-// The sum of term(c) for c in [0, n), in double, as four interleaved partial sums: four
-// independent chains of additions instead of one, so a row's sum runs at the adder's throughput
-// rather than waiting out its latency once per element.
+// The sum of term(c) for c in [0, n), in double, as 16 interleaved partial sums (lane l adds the
+// terms c = l mod 16), added pairwise at the end: independent chains of additions instead of one,
+// which the vector clones run as two AVX-512 registers of doubles. (Four scalar partial sums, until
+// session 18, kept the layer-norm kernels' sums out of vector registers.)
 template <class Term>
-double sum_by_four(std::int64_t n, Term term) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+[[gnu::always_inline]] inline double sum_by_lanes(std::int64_t n, Term term) {
+  constexpr std::int64_t kLanes = 16;
+  double lanes[kLanes] = {};
   std::int64_t c = 0;
-  for (; c + 4 <= n; c += 4) {
-    s0 += term(c);
-    s1 += term(c + 1);
-    s2 += term(c + 2);
-    s3 += term(c + 3);
-  }
-  for (; c < n; ++c) s0 += term(c);
-  return (s0 + s1) + (s2 + s3);
+  for (; c + kLanes <= n; c += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += term(c + l);
+  for (std::int64_t l = 0; c < n; ++c, ++l) lanes[l] += term(c);
+  for (std::int64_t width = kLanes / 2; width >= 1; width /= 2)
+    for (std::int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  return lanes[0];
 }
 
 // Shapes: x [R, M] contiguous, weight/bias [M] or null, y [R, M], mean/rstd [R].
 // Two passes per row (mean, then the squared deviations) so the variance never goes negative.
 template <class T>
-void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t M,
+[[gnu::always_inline]] inline void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t M,
                        double eps) {
   for (std::int64_t r = 0; r < R; ++r) {
     const T* xr = x + r * M;
     T* yr = y + r * M;
-    const double mu = sum_by_four(M, [&](std::int64_t c) { return static_cast<double>(xr[c]); }) / static_cast<double>(M);
-    const double v = sum_by_four(M, [&](std::int64_t c) {
+    const double mu = sum_by_lanes(M, [&](std::int64_t c) { return static_cast<double>(xr[c]); }) / static_cast<double>(M);
+    const double v = sum_by_lanes(M, [&](std::int64_t c) {
       const double d = xr[c] - mu;
       return d * d;
     });
@@ -368,6 +368,23 @@ void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rst
     rstd[r] = static_cast<T>(rs);
   }
 }
+
+// The float kernels are built as vector clones (fast_math.h): compiled for the baseline alone,
+// their row loops ran two doubles at a time, and forward and backward were 7% of W2's step.
+namespace {
+FOCUS_VECTOR_CLONES void layer_norm_float(const float* x, const float* w, const float* b, float* y, float* mean,
+                                          float* rstd, std::int64_t R, std::int64_t M, double eps) {
+  layer_norm_kernel<float>(x, w, b, y, mean, rstd, R, M, eps);
+}
+
+template <class T>
+void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t M,
+                     double eps) {
+  if constexpr (std::is_same_v<T, float>) layer_norm_float(x, w, b, y, mean, rstd, R, M, eps);
+  else layer_norm_kernel<T>(x, w, b, y, mean, rstd, R, M, eps);
+}
+
+}  // namespace
 
 LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Tensor& weight, const Tensor& bias,
                                     double eps) {
@@ -384,7 +401,7 @@ LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Te
     const T* pb = b.defined() ? b.data_ptr<T>() : nullptr;
     T *py = out.y.data_ptr<T>(), *pmean = out.mean.data_ptr<T>(), *prstd = out.rstd.data_ptr<T>();
     auto rows = [&](std::int64_t r0, std::int64_t r1) {
-      layer_norm_kernel<T>(px + r0 * M, pw, pb, py + r0 * M, pmean + r0, prstd + r0, r1 - r0, M, eps);
+      layer_norm_rows<T>(px + r0 * M, pw, pb, py + r0 * M, pmean + r0, prstd + r0, r1 - r0, M, eps);
     };
     if (R * M < kParallelElements) rows(0, R);
     else parallel::for_ranges(R, rows);
@@ -398,15 +415,15 @@ LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Te
 //   1. the two row means of dnorm and dnorm * xhat, and dw += g * xhat, db += g;
 //   2. dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)).
 template <class T>
-void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, double* dw,
+[[gnu::always_inline]] inline void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, double* dw,
                                 double* db, std::int64_t R, std::int64_t M) {
   for (std::int64_t r = 0; r < R; ++r) {
     const T* gr = g + r * M;
     const T* xr = x + r * M;
     const double mu = mean[r], rs = rstd[r];
     auto dnorm_at = [&](std::int64_t c) { return w ? static_cast<double>(gr[c]) * w[c] : static_cast<double>(gr[c]); };
-    const double sum_dnorm = sum_by_four(M, dnorm_at);
-    const double sum_dnorm_xhat = sum_by_four(M, [&](std::int64_t c) { return dnorm_at(c) * ((xr[c] - mu) * rs); });
+    const double sum_dnorm = sum_by_lanes(M, dnorm_at);
+    const double sum_dnorm_xhat = sum_by_lanes(M, [&](std::int64_t c) { return dnorm_at(c) * ((xr[c] - mu) * rs); });
     if (dw)
       for (std::int64_t c = 0; c < M; ++c) dw[c] += gr[c] * ((xr[c] - mu) * rs);
     if (db)
@@ -422,6 +439,21 @@ void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* 
     }
   }
 }
+
+namespace {
+FOCUS_VECTOR_CLONES void layer_norm_backward_float(const float* g, const float* x, const float* mean, const float* rstd,
+                                                   const float* w, float* dx, double* dw, double* db, std::int64_t R,
+                                                   std::int64_t M) {
+  layer_norm_backward_kernel<float>(g, x, mean, rstd, w, dx, dw, db, R, M);
+}
+
+template <class T>
+void layer_norm_backward_rows(const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, double* dw,
+                              double* db, std::int64_t R, std::int64_t M) {
+  if constexpr (std::is_same_v<T, float>) layer_norm_backward_float(g, x, mean, rstd, w, dx, dw, db, R, M);
+  else layer_norm_backward_kernel<T>(g, x, mean, rstd, w, dx, dw, db, R, M);
+}
+}  // namespace
 
 LayerNormGrads layer_norm_backward(const Tensor& g_in, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& weight, bool need_dx, bool need_dweight, bool need_dbias) {
@@ -445,7 +477,7 @@ LayerNormGrads layer_norm_backward(const Tensor& g_in, const Tensor& x_in, const
     auto run_blocks = [&](std::int64_t b0, std::int64_t b1) {
       for (std::int64_t blk = b0; blk < b1; ++blk) {
         const std::int64_t r0 = blk * R / blocks, r1 = (blk + 1) * R / blocks;
-        layer_norm_backward_kernel<T>(pg + r0 * M, px + r0 * M, pmean + r0, prstd + r0, pw,
+        layer_norm_backward_rows<T>(pg + r0 * M, px + r0 * M, pmean + r0, prstd + r0, pw,
                                       pdx ? pdx + r0 * M : nullptr,
                                       need_dweight ? dw_parts.data() + blk * width : nullptr,
                                       need_dbias ? db_parts.data() + blk * width : nullptr, r1 - r0, M);
@@ -498,7 +530,7 @@ struct ChannelRows {
     double s = 0;
     for (std::int64_t n = 0; n < N; ++n) {
       const std::int64_t row = (n * C + c) * S;
-      s += sum_by_four(S, [&](std::int64_t i) { return term(row + i); });
+      s += sum_by_lanes(S, [&](std::int64_t i) { return term(row + i); });
     }
     return s;
   }
