@@ -11,7 +11,8 @@
 # TORCH_REF (../shared/bench/torch_ref.py beside the repository), DECODE_ITERS (10),
 # TORCH_OPENBLAS ("best", the two configurations above; "same": OpenBLAS at N only),
 # OUT (a folder for the raw lines; default a temporary one), WORKLOADS (a subset of focus_bench's;
-# the image examples' steps W7 and W8 run when named: WORKLOADS="image_cnn_step image_vit_step").
+# the image examples' steps W7 and W8 run when named: WORKLOADS="image_cnn_step image_vit_step"),
+# FOCUS_ARGS (more flags for focus_bench, e.g. "--precision bf16" with a oneDNN build).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-$here/../build}"
@@ -57,7 +58,8 @@ for n in $threads_list; do
       if (( r % 2 )); then configs="$n 1"; else configs="1 $n"; fi
     fi
     for w in $workloads; do
-      "$bench_bin" --threads "$n" --only "$w" | tee -a "$out/focus_$n.txt" >&2
+      # shellcheck disable=SC2086  # FOCUS_ARGS is a list of flags
+      "$bench_bin" --threads "$n" --only "$w" ${FOCUS_ARGS:-} | tee -a "$out/focus_$n.txt" >&2
       for blas in $configs; do run_torch "$w" "$n" "$blas"; done
     done
     echo "round $r of $rounds at $n threads done; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
