@@ -347,8 +347,8 @@ template <class Term>
 // Shapes: x [R, M] contiguous, weight/bias [M] or null, y [R, M], mean/rstd [R].
 // Two passes per row (mean, then the squared deviations) so the variance never goes negative.
 template <class T>
-[[gnu::always_inline]] inline void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t M,
-                       double eps) {
+[[gnu::always_inline]] inline void layer_norm_kernel(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd,
+                                                     std::int64_t R, std::int64_t M, double eps) {
   for (std::int64_t r = 0; r < R; ++r) {
     const T* xr = x + r * M;
     T* yr = y + r * M;
@@ -370,7 +370,8 @@ template <class T>
 }
 
 // The float kernels are built as vector clones (fast_math.h): compiled for the baseline alone,
-// their row loops ran two doubles at a time, and forward and backward were 7% of W2's step.
+// their row loops ran two doubles at a time, and forward and backward were 8.9% of W2's step on
+// the oneDNN build (4.9% as clones; docs/performance.md, session 18).
 namespace {
 FOCUS_VECTOR_CLONES void layer_norm_float(const float* x, const float* w, const float* b, float* y, float* mean,
                                           float* rstd, std::int64_t R, std::int64_t M, double eps) {
@@ -415,8 +416,9 @@ LayerNormForward layer_norm_forward(const Tensor& x_in, std::int64_t M, const Te
 //   1. the two row means of dnorm and dnorm * xhat, and dw += g * xhat, db += g;
 //   2. dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)).
 template <class T>
-[[gnu::always_inline]] inline void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, double* dw,
-                                double* db, std::int64_t R, std::int64_t M) {
+[[gnu::always_inline]] inline void layer_norm_backward_kernel(const T* g, const T* x, const T* mean, const T* rstd,
+                                                              const T* w, T* dx, double* dw, double* db, std::int64_t R,
+                                                              std::int64_t M) {
   for (std::int64_t r = 0; r < R; ++r) {
     const T* gr = g + r * M;
     const T* xr = x + r * M;
