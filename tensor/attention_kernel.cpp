@@ -324,11 +324,13 @@ void add_weighted_rows(T* o, const T* p, const T* v, std::int64_t ldv, std::int6
 // one thread inside (the 64 x 128 x Dh tile GEMMs are too small for it to split well: W4 at
 // T = 4096 ran slower with 2 BLAS threads than with 1), so nothing process-wide changes here and
 // calls from several user threads at once do not disturb each other. Below kParallelFlops per call
-// the work stays on the calling thread: at 4 MFLOP, W2's and W3's small calls went threaded and
-// their steps got slower at 2 threads (W2 63 -> 76 ms, W3 700 -> 920 ms), while W4 from T = 256 up
-// (67 MFLOP and more per call) gains. Each slice is computed by the same code either way, so the
-// results do not depend on the threads.
-constexpr double kParallelFlops = 64e6;
+// the work stays on the calling thread. Session 9 set it at 64 MFLOP, when a hand-off woke a
+// sleeping worker and 4 MFLOP calls ran slower threaded; since the pool's workers poll before they
+// sleep (tensor/parallel.cpp), a call of 1 MFLOP (a zh-en batch's 256 slices of 12 x 12 x 32) gains:
+// at 2 threads, median of 3 alternated runs on a Zen 4 (session 19), W2 41.7 -> 38.6 ms a step, W3
+// 341 -> 249 ms, zh-en's 300 steps 11.4 -> 9.7 s; at 1 thread nothing changes. Each slice is
+// computed by the same code either way, so the results do not depend on the threads.
+constexpr double kParallelFlops = 1e6;
 
 void for_slices(std::int64_t n, double flops_per_slice, const std::function<void(std::int64_t, std::int64_t)>& work) {
   if (flops_per_slice * double(n) < kParallelFlops) return work(0, n);

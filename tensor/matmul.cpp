@@ -122,7 +122,12 @@ void blas(const GemmCall& g, std::int64_t row0, std::int64_t rows, std::int64_t 
 // cut along the longer of M and N at multiples of 16 rows or columns (OpenBLAS's register tiles).
 // Each piece repacks the other operand: one 1024 x 512 x 128 product as 2, 4, 8 and 16 one-thread
 // calls took 1%, 2%, 4% and 9% longer than as one, so at most 4 pieces (2 threads get 2 each).
-constexpr double kPieceFlops = 16e6;
+// 4 MFLOP (session 19; it was 16) splits the d_model x d_model projections of a few hundred rows
+// (512 x 128 x 128: 17 MFLOP), most of a zh-en step's products: they had run on one thread while
+// the other waited. zh-en, 300 steps at 2 threads on a Zen 4: products took 7.4 s (142 GFLOP/s)
+// with 16 MFLOP pieces, 5.5 s (193 GFLOP/s) with 4; the step 12.2 -> 9.9 s. At 1 thread W1-W3 do
+// not move (640 x 64 x 64, W1's, stays one piece; at 2 MFLOP it split and W1 took 20% longer).
+constexpr double kPieceFlops = 4e6;
 constexpr std::int64_t kMaxPieces = 4;
 constexpr std::int64_t kAlign = 16;
 
