@@ -7,11 +7,27 @@
 #include <sstream>
 
 #include <focus/autograd/grad_mode.h>
+#include <focus/tensor/fast_math.h>
 #include <focus/tensor/kernel.h>
 
 namespace focus::optim {
 
 namespace {
+
+// The two common norms' sums, in 16 lanes of doubles (kernel::sum_by_lanes), built for each
+// x86-64 level. One chain of additions ran at one element per add latency: 1 ms of a zh-en step.
+template <class T>
+[[gnu::always_inline]] inline double sum_of_squares_impl(const T* x, std::int64_t n) {
+  return kernel::sum_by_lanes(n, [&](std::int64_t i) { return static_cast<double>(x[i]) * static_cast<double>(x[i]); });
+}
+template <class T>
+[[gnu::always_inline]] inline double sum_of_magnitudes_impl(const T* x, std::int64_t n) {
+  return kernel::sum_by_lanes(n, [&](std::int64_t i) { return std::abs(static_cast<double>(x[i])); });
+}
+FOCUS_VECTOR_CLONES double sum_of_squares(const float* x, std::int64_t n) { return sum_of_squares_impl(x, n); }
+FOCUS_VECTOR_CLONES double sum_of_squares(const double* x, std::int64_t n) { return sum_of_squares_impl(x, n); }
+FOCUS_VECTOR_CLONES double sum_of_magnitudes(const float* x, std::int64_t n) { return sum_of_magnitudes_impl(x, n); }
+FOCUS_VECTOR_CLONES double sum_of_magnitudes(const double* x, std::int64_t n) { return sum_of_magnitudes_impl(x, n); }
 
 // ||g||_p of one gradient (p = inf: max |g|), accumulated in double.
 double grad_norm(const Tensor& grad, double p) {
@@ -28,14 +44,8 @@ double grad_norm(const Tensor& grad, double p) {
       }
       return acc;
     }
-    if (p == 2) {
-      for (std::int64_t i = 0; i < n; ++i) acc += static_cast<double>(x[i]) * x[i];
-      return std::sqrt(acc);
-    }
-    if (p == 1) {
-      for (std::int64_t i = 0; i < n; ++i) acc += std::abs(static_cast<double>(x[i]));
-      return acc;
-    }
+    if (p == 2) return std::sqrt(sum_of_squares(x, n));
+    if (p == 1) return sum_of_magnitudes(x, n);
     for (std::int64_t i = 0; i < n; ++i) acc += std::pow(std::abs(static_cast<double>(x[i])), p);
     return std::pow(acc, 1 / p);
   });

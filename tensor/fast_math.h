@@ -22,6 +22,24 @@
 
 namespace focus::kernel {
 
+// The sum of term(c) for c in [0, n), in double, as 16 interleaved partial sums (lane l adds the
+// terms c = l mod 16), added pairwise at the end: independent chains of additions instead of one,
+// which vector clones run as two AVX-512 registers of doubles, and even the baseline build runs
+// several at a time. (Four scalar partial sums, until session 18, kept the layer-norm kernels' sums
+// out of vector registers; clip_grad_norm's one chain, until session 19, took 1 ms of a zh-en step.)
+template <class Term>
+[[gnu::always_inline]] inline double sum_by_lanes(std::int64_t n, Term term) {
+  constexpr std::int64_t kLanes = 16;
+  double lanes[kLanes] = {};
+  std::int64_t c = 0;
+  for (; c + kLanes <= n; c += kLanes)
+    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += term(c + l);
+  for (std::int64_t l = 0; c < n; ++c, ++l) lanes[l] += term(c);
+  for (std::int64_t width = kLanes / 2; width >= 1; width /= 2)
+    for (std::int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  return lanes[0];
+}
+
 // exp(x) in float, within 2 ulp of libm's expf for x in [-86.9, 88.7] (tests/test_fast_math.cpp
 // checks this over that range). Below -87.34 the result is 0, -inf included; between the two it
 // is 0 or a tiny number (the true value is below 2e-38, a rounding error next to the numbers a

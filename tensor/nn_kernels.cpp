@@ -327,23 +327,6 @@ std::int64_t count_not_ignored(const Tensor& targets, std::int64_t ignore_index)
 // any thread count.
 constexpr std::int64_t kBackwardBlocks = 8;
 
-// The sum of term(c) for c in [0, n), in double, as 16 interleaved partial sums (lane l adds the
-// terms c = l mod 16), added pairwise at the end: independent chains of additions instead of one,
-// which the vector clones run as two AVX-512 registers of doubles. (Four scalar partial sums, until
-// session 18, kept the layer-norm kernels' sums out of vector registers.)
-template <class Term>
-[[gnu::always_inline]] inline double sum_by_lanes(std::int64_t n, Term term) {
-  constexpr std::int64_t kLanes = 16;
-  double lanes[kLanes] = {};
-  std::int64_t c = 0;
-  for (; c + kLanes <= n; c += kLanes)
-    for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += term(c + l);
-  for (std::int64_t l = 0; c < n; ++c, ++l) lanes[l] += term(c);
-  for (std::int64_t width = kLanes / 2; width >= 1; width /= 2)
-    for (std::int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
-  return lanes[0];
-}
-
 // Shapes: x [R, M] contiguous, weight/bias [M] or null, y [R, M], mean/rstd [R].
 // Two passes per row (mean, then the squared deviations) so the variance never goes negative.
 template <class T>
@@ -630,9 +613,10 @@ Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
   Tensor mask = Tensor::empty(shape, dtype);
   const CounterDropout rule(p, draw_key(gen));
   const std::int64_t n = mask.numel();
-  // Segments of 2^16 elements: each is one call below, on whichever thread; the mask depends only
-  // on the key and each element's index, so any split gives the same bits.
-  constexpr std::int64_t kSegment = std::int64_t(1) << 16;
+  // Segments of 2^14 elements: each is one call below, on whichever thread; the mask depends only
+  // on the key and each element's index, so any split gives the same bits. From 4 segments the
+  // pool shares them (a zh-en residual mask, [64, 12, 128], is 6; with 2^16 it stayed on one thread).
+  constexpr std::int64_t kSegment = std::int64_t(1) << 14;
   const std::int64_t segments = (n + kSegment - 1) / kSegment;
   dispatch_floating("dropout", dtype, [&]<class T>() {
     T* m = mask.data_ptr<T>();
