@@ -29,7 +29,7 @@ bool bitwise_equal(const Tensor& a, const Tensor& b) {
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
 }
 
-// T = 1024 puts every attention call past the kernel's threading threshold (64 MFLOP), so the
+// T = 1024 puts every attention call past the kernel's threading threshold (1 MFLOP), so the
 // threaded path runs; the matrix products are large enough to be cut into pieces.
 nn::GPTConfig served_config() {
   nn::GPTConfig c;
@@ -263,6 +263,32 @@ TEST_CASE("threads: softmax, log-softmax and cross-entropy give the same bits at
     const Tensor loss = cross_entropy(logits, targets, {.label_smoothing = 0.1});
     (((p + lp + q) * up).sum() + loss).backward();
     const std::vector<Tensor> outs = {p, lp, q, loss, s.grad(), logits.grad()};
+    for (std::size_t i = 0; i < outs.size(); ++i) {
+      CAPTURE(i);
+      const auto v = outs[i].to_vector<double>();
+      if (ref.size() <= i) ref.push_back(v);
+      else CHECK(std::memcmp(v.data(), ref[i].data(), v.size() * sizeof(double)) == 0);
+    }
+  }
+}
+
+TEST_CASE("threads: an Adam step, gradient clipping and dropout masks give the same bits at 1, 2 and 3 threads") {
+  manual_seed(13);
+  // Adam shares a parameter's elements in chunks of 4096: 300 x 50 is 4 chunks, [7] is one;
+  // dropout shares masks in segments of 2^14 elements from 4 segments on (96 x 1000 is 6).
+  const Tensor w0 = randn({300, 50}), b0 = randn({7}), gw = randn({300, 50}), gb = randn({7}), x = randn({96, 1000});
+  std::vector<std::vector<double>> ref;
+  for (int n : {1, 2, 3}) {
+    ThreadCount threads(n);
+    const Tensor w = w0.clone().requires_grad_(), b = b0.clone().requires_grad_();  // Adam writes in place
+    w.set_grad(gw.clone()), b.set_grad(gb.clone());
+    optim::Adam opt({{"w", w}, {"b", b}}, {.lr = 0.01});
+    const double norm = optim::clip_grad_norm(std::vector<Tensor>{w, b}, 1.0);
+    opt.step();
+    opt.step();
+    Generator gen(5);
+    const Tensor dropped = dropout(x, 0.3, true, &gen);
+    const std::vector<Tensor> outs = {w.detach(), b.detach(), scalar_tensor(norm, kFloat64), dropped};
     for (std::size_t i = 0; i < outs.size(); ++i) {
       CAPTURE(i);
       const auto v = outs[i].to_vector<double>();
