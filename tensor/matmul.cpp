@@ -125,8 +125,9 @@ void blas(const GemmCall& g, std::int64_t row0, std::int64_t rows, std::int64_t 
 // 4 MFLOP (session 19; it was 16) splits the d_model x d_model projections of a few hundred rows
 // (512 x 128 x 128: 17 MFLOP), most of a zh-en step's products: they had run on one thread while
 // the other waited. zh-en, 300 steps at 2 threads on a Zen 4: products took 7.4 s (142 GFLOP/s)
-// with 16 MFLOP pieces, 5.5 s (193 GFLOP/s) with 4; the step 12.2 -> 9.9 s. At 1 thread W1-W3 do
-// not move (640 x 64 x 64, W1's, stays one piece; at 2 MFLOP it split and W1 took 20% longer).
+// with 16 MFLOP pieces, 5.5 s (193 GFLOP/s) with 4; the step 12.2 -> 9.9 s. At 1 thread W2 and W3
+// do not move, but W1's 500 x 128 x 64 projections (8.2 MFLOP) now run as two pieces and W1 took
+// 4.5% longer (0.990 against 0.947 ms, 5 alternated runs, oneDNN build); at 2 MFLOP W1 took 20%.
 constexpr double kPieceFlops = 4e6;
 constexpr std::int64_t kMaxPieces = 4;
 constexpr std::int64_t kAlign = 16;
