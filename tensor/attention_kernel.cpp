@@ -318,6 +318,17 @@ void add_weighted_rows(T* o, const T* p, const T* v, std::int64_t ldv, std::int6
   }
 }
 
+// Asks the CPU to start loading rows x cols elements (rows ld apart) into its caches. Cached
+// decoding reads each slice's keys and values once, a few KB from memory, and does little with
+// them: the next slice's loads, started while this one is computed, no longer wait in line. W3
+// (decode, 1 thread, 3 alternated runs): 440-470 ms a step without, 418-441 with (session 20).
+template <class T>
+void prefetch_rows(const T* p, std::int64_t rows, std::int64_t ld, std::int64_t cols) {
+  constexpr std::int64_t kLine = 64 / std::int64_t(sizeof(T));  // elements in a 64-byte cache line
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t e = 0; e < cols; e += kLine) __builtin_prefetch(p + r * ld + e);
+}
+
 // ---- threads ------------------------------------------------------------------------------------
 // The slices (batch x heads) are independent, so with several threads (focus::set_num_threads)
 // focus's pool (tensor/parallel.h) gives each a contiguous range of them. OpenBLAS always runs on
@@ -361,6 +372,10 @@ void forward_slices(const Operand& q, const Operand& k, const Operand& v, const 
     T* O = out + s * tq * dv;
     T* L = lse + s * tq;
     T* W = weights ? weights + s * tq * tk : nullptr;
+    if (few_rows && s + 1 < s_end) {
+      prefetch_rows(slice_of<T>(k, s + 1), tk, k.ld, dh);
+      prefetch_rows(slice_of<T>(v, s + 1), tk, v.ld, dv);
+    }
     for (std::int64_t i0 = 0; i0 < tq; i0 += kRows) {
       const std::int64_t rows = std::min(kRows, tq - i0);
       // Keys outside [key_begin, key_end) are hidden from every row. key_begin is rounded down to a

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 // dropout_factors has a hand-vectorised AVX-512 version beside the clones (see there), picked at
 // run time; not with -DFOCUS_NO_CLONES, which asks for the portable code alone.
@@ -87,30 +88,108 @@ FOCUS_VECTOR_CLONES double dot(const float* a, const float* b, std::int64_t n) {
   return s;
 }
 
-// Per key, kLanes partial sums, then added pairwise (8 + 8, 4 + 4, ...) so the last steps are
-// vector shuffles too, not a chain of 16 scalar additions.
+// dots and add_weighted_rows serve cached decoding, where a call is one query against a few dozen
+// keys of 32 or 64 elements: there the work per key is a handful of instructions, and what costs
+// is anything done per key beyond them. They hold their running sums in registers as groups of
+// eight floats (GCC's and Clang's vector extension, built from the widest registers each clone
+// has), never in an array in memory. Until session 20 dots kept lanes[16] on the stack and each
+// key's pairwise tree stored and reloaded it, about 90 cycles a key, and add_weighted_rows loaded
+// and stored o for every key: W3 (decode, 1 thread) spent a third of its time in the two.
+// The helpers pass Floats8 by value; they are always inlined, so the baseline build's warning
+// that such a call's ABI differs from an AVX build's does not apply (GCC gives it at the end of the
+// file, so it is silenced from here to there).
+#pragma GCC diagnostic ignored "-Wpsabi"
+namespace {
+using Floats8 = float __attribute__((vector_size(32)));
+
+
+[[gnu::always_inline]] inline Floats8 load8(const float* p) {
+  Floats8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store8(float* p, Floats8 v) { std::memcpy(p, &v, sizeof v); }
+
+// [a0+a1, a2+a3, b0+b1, b2+b3, a4+a5, a6+a7, b4+b5, b6+b7]: AVX's vhaddps.
+[[gnu::always_inline]] inline Floats8 pair_sums(Floats8 a, Floats8 b) {
+  return __builtin_shufflevector(a, b, 0, 2, 8, 10, 4, 6, 12, 14) + __builtin_shufflevector(a, b, 1, 3, 9, 11, 5, 7, 13, 15);
+}
+
+// Element r is the sum of p[r]'s eight elements, added as ((0+1) + (2+3)) + ((4+5) + (6+7)).
+[[gnu::always_inline]] inline Floats8 totals(const Floats8 (&p)[8]) {
+  const Floats8 a = pair_sums(pair_sums(p[0], p[1]), pair_sums(p[2], p[3]));  // halves' sums of p[0..3]
+  const Floats8 b = pair_sums(pair_sums(p[4], p[5]), pair_sums(p[6], p[7]));
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+
+// The sum of v's elements in totals' order, so a key's score does not depend on whether it was
+// one of eight.
+[[gnu::always_inline]] inline float total(Floats8 v) {
+  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6);
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5);
+  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3);
+  return v[0];
+}
+}  // namespace
+
+// Eight keys at a time: eight independent chains of products, then one transposing sum (totals)
+// gives their eight scores in one register. Elements past the last multiple of 8 are added after.
 FOCUS_VECTOR_CLONES void dots(float* out, const float* q, const float* k, std::int64_t ldk, std::int64_t count,
                               std::int64_t n, float scale) {
-  for (std::int64_t c = 0; c < count; ++c) {
+  const std::int64_t whole = n / 8 * 8;
+  std::int64_t c = 0;
+  for (; c + 8 <= count; c += 8) {
     const float* kc = k + c * ldk;
-    float lanes[kLanes] = {};
-    std::int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] += q[i + l] * kc[i + l];
-    for (std::int64_t l = 0; i < n; ++i, ++l) lanes[l] += q[i] * kc[i];
-    for (std::int64_t width = kLanes / 2; width >= 1; width /= 2)
-      for (std::int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
-    out[c] = scale * lanes[0];
+    Floats8 p[8] = {};
+    for (std::int64_t i = 0; i < whole; i += 8) {
+      const Floats8 qi = load8(q + i);
+      for (int r = 0; r < 8; ++r) p[r] += qi * load8(kc + r * ldk + i);
+    }
+    Floats8 t = totals(p);
+    for (std::int64_t i = whole; i < n; ++i)
+      for (int r = 0; r < 8; ++r) t[r] += q[i] * kc[r * ldk + i];
+    store8(out + c, scale * t);
+  }
+  for (; c < count; ++c) {
+    const float* kc = k + c * ldk;
+    Floats8 p = {};
+    for (std::int64_t i = 0; i < whole; i += 8) p += load8(q + i) * load8(kc + i);
+    float t = total(p);
+    for (std::int64_t i = whole; i < n; ++i) t += q[i] * kc[i];
+    out[c] = scale * t;
   }
 }
 
+namespace {
+// o[0, 8 kVectors) += sum over c of p[c] v_c, the columns held in registers across every row, in
+// two chains (even and odd rows) so the additions of one row need not wait for the previous one's.
+template <int kVectors>
+[[gnu::always_inline]] inline void add_weighted_columns(float* o, const float* p, const float* v, std::int64_t ldv,
+                                                        std::int64_t count) {
+  Floats8 even[kVectors], odd[kVectors] = {};
+  for (int j = 0; j < kVectors; ++j) even[j] = load8(o + 8 * j);
+  std::int64_t c = 0;
+  for (; c + 2 <= count; c += 2) {
+    const float* v0 = v + c * ldv;
+    const float* v1 = v0 + ldv;
+    for (int j = 0; j < kVectors; ++j) {
+      even[j] += p[c] * load8(v0 + 8 * j);
+      odd[j] += p[c + 1] * load8(v1 + 8 * j);
+    }
+  }
+  if (c < count)
+    for (int j = 0; j < kVectors; ++j) even[j] += p[c] * load8(v + c * ldv + 8 * j);
+  for (int j = 0; j < kVectors; ++j) store8(o + 8 * j, even[j] + odd[j]);
+}
+}  // namespace
+
 FOCUS_VECTOR_CLONES void add_weighted_rows(float* __restrict o, const float* p, const float* __restrict v, std::int64_t ldv,
                                            std::int64_t count, std::int64_t n) {
-  for (std::int64_t c = 0; c < count; ++c) {
-    const float w = p[c];
-    const float* vc = v + c * ldv;
-    for (std::int64_t i = 0; i < n; ++i) o[i] += w * vc[i];
-  }
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) add_weighted_columns<4>(o + i, p, v + i, ldv, count);
+  for (; i + 8 <= n; i += 8) add_weighted_columns<1>(o + i, p, v + i, ldv, count);
+  for (; i < n; ++i)
+    for (std::int64_t c = 0; c < count; ++c) o[i] += p[c] * v[c * ldv + i];
 }
 
 FOCUS_VECTOR_CLONES double sum(const float* row, std::int64_t n) {

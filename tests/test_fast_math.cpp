@@ -127,27 +127,36 @@ TEST_CASE("fast_math: rows::exp_shifted(_sum), softmax_grad, dot, sum and accumu
 }
 
 TEST_CASE("fast_math: rows::dots and add_weighted_rows (attention's few-rows tiles) equal sums in double") {
-  // Head dims below, at and past the 16 lanes, and rows read with a leading dimension past n.
-  for (std::int64_t n : {1, 8, 15, 16, 17, 32, 40, 64}) {
-    CAPTURE(n);
-    constexpr std::int64_t kCount = 7, kLd = 70;
-    const std::vector<float> q = random_row(n, 300 + static_cast<unsigned>(n), -1, 1);
-    const std::vector<float> k = random_row(kCount * kLd, 400 + static_cast<unsigned>(n), -1, 1);
-    const std::vector<float> p = random_row(kCount, 500 + static_cast<unsigned>(n), 0, 1);
-    std::vector<float> s(kCount);
-    rows::dots(s.data(), q.data(), k.data(), kLd, kCount, n, 0.5f);
-    std::vector<float> o = random_row(n, 600 + static_cast<unsigned>(n), -1, 1);
-    const std::vector<float> o_before = o;
-    rows::add_weighted_rows(o.data(), p.data(), k.data(), kLd, kCount, n);
-    for (std::int64_t c = 0; c < kCount; ++c) {
-      double d = 0;
-      for (std::int64_t i = 0; i < n; ++i) d += static_cast<double>(q[i]) * k[c * kLd + i];
-      CHECK(s[c] == doctest::Approx(0.5 * d).epsilon(1e-5));
-    }
-    for (std::int64_t i = 0; i < n; ++i) {
-      double e = o_before[i];
-      for (std::int64_t c = 0; c < kCount; ++c) e += static_cast<double>(p[c]) * k[c * kLd + i];
-      CHECK(o[i] == doctest::Approx(e).epsilon(1e-5));
+  // Head dims below, at and past the 8- and 32-wide vectors, rows read with a leading dimension
+  // past n, and key counts below, at and past the groups of 8 dots takes at a time.
+  for (std::int64_t n : {1, 8, 15, 16, 17, 32, 40, 64, 71}) {
+    for (std::int64_t count : {1, 7, 8, 9, 17}) {
+      CAPTURE(n);
+      CAPTURE(count);
+      constexpr std::int64_t kLd = 75;
+      const auto seed = static_cast<unsigned>(100 * n + count);
+      const std::vector<float> q = random_row(n, 300 + seed, -1, 1);
+      const std::vector<float> k = random_row(count * kLd, 400 + seed, -1, 1);
+      const std::vector<float> p = random_row(count, 500 + seed, 0, 1);
+      std::vector<float> s(count);
+      rows::dots(s.data(), q.data(), k.data(), kLd, count, n, 0.5f);
+      std::vector<float> o = random_row(n, 600 + seed, -1, 1);
+      const std::vector<float> o_before = o;
+      rows::add_weighted_rows(o.data(), p.data(), k.data(), kLd, count, n);
+      for (std::int64_t c = 0; c < count; ++c) {
+        double d = 0;
+        for (std::int64_t i = 0; i < n; ++i) d += static_cast<double>(q[i]) * k[c * kLd + i];
+        CHECK(s[c] == doctest::Approx(0.5 * d).epsilon(1e-5));
+        // A key's score is the same bits whether it is scored alone or among others.
+        float alone = 0;
+        rows::dots(&alone, q.data(), k.data() + c * kLd, kLd, 1, n, 0.5f);
+        CHECK(alone == s[c]);
+      }
+      for (std::int64_t i = 0; i < n; ++i) {
+        double e = o_before[i];
+        for (std::int64_t c = 0; c < count; ++c) e += static_cast<double>(p[c]) * k[c * kLd + i];
+        CHECK(o[i] == doctest::Approx(e).epsilon(1e-5));
+      }
     }
   }
 }
