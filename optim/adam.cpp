@@ -113,13 +113,9 @@ void Adam::update(const ParamGroup& group, const Tensor& param, const Tensor& gr
     const T* g = grad.data_ptr<T>();
     // Every element's update is its own, so any split gives the same bits: chunks of kAdamChunk
     // elements, shared by the pool from two chunks up (a 128 x 128 weight is 4).
-    const std::int64_t n = param.numel(), chunks = (n + kAdamChunk - 1) / kAdamChunk;
-    const auto run = [&](std::int64_t c0, std::int64_t c1) {
-      const std::int64_t a = c0 * kAdamChunk, b = std::min(n, c1 * kAdamChunk);
+    parallel::for_chunks(param.numel(), kAdamChunk, 2, [&](std::int64_t a, std::int64_t b) {
       kernel(b - a, p + a, g + a, m + a, v + a, v_max ? v_max + a : nullptr, c);
-    };
-    if (chunks >= 2) parallel::for_ranges(chunks, run);
-    else run(0, chunks);
+    });
   });
 }
 

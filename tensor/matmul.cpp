@@ -188,14 +188,8 @@ const char* round_operand(const char* base, std::vector<std::int64_t>& offsets, 
   const std::int64_t lo = *lo_it, n = *hi_it - lo + span;
   rounded.resize(static_cast<std::size_t>(n));
   const float* from = reinterpret_cast<const float*>(base) + lo;
-  constexpr std::int64_t kChunk = std::int64_t(1) << 16;
-  const auto convert = [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t c = begin; c < end; ++c)
-      rows::to_bf16(rounded.data() + c * kChunk, from + c * kChunk, std::min(kChunk, n - c * kChunk));
-  };
-  const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-  if (chunks < 2) convert(0, chunks);
-  else parallel::for_ranges(chunks, convert);
+  parallel::for_chunks(n, std::int64_t(1) << 16, 2,
+                       [&](std::int64_t a, std::int64_t b) { rows::to_bf16(rounded.data() + a, from + a, b - a); });
   for (auto& o : offsets) o -= lo;
   return reinterpret_cast<const char*>(rounded.data());
 }

@@ -617,18 +617,12 @@ Tensor dropout_mask(const Shape& shape, double p, DType dtype, Generator& gen) {
   // on the key and each element's index, so any split gives the same bits. From 4 segments the
   // pool shares them (a zh-en residual mask, [64, 12, 128], is 6; with 2^16 it stayed on one thread).
   constexpr std::int64_t kSegment = std::int64_t(1) << 14;
-  const std::int64_t segments = (n + kSegment - 1) / kSegment;
   dispatch_floating("dropout", dtype, [&]<class T>() {
     T* m = mask.data_ptr<T>();
-    const auto fill = [&](std::int64_t s0, std::int64_t s1) {
-      for (std::int64_t seg = s0; seg < s1; ++seg) {
-        const std::int64_t a = seg * kSegment, b = std::min(n, a + kSegment);
-        const std::uint64_t high = std::uint64_t(a) >> 34;  // e / 2^34: counter word 1 (a segment never crosses 2^34)
-        rule.factors(m + a, a - static_cast<std::int64_t>(high << 34), b - a, static_cast<std::uint32_t>(high), 0, 0);
-      }
-    };
-    if (n >= 4 * kSegment) parallel::for_ranges(segments, fill);
-    else fill(0, segments);
+    parallel::for_chunks(n, kSegment, 4, [&](std::int64_t a, std::int64_t b) {
+      const std::uint64_t high = std::uint64_t(a) >> 34;  // e / 2^34: counter word 1 (a segment never crosses 2^34)
+      rule.factors(m + a, a - static_cast<std::int64_t>(high << 34), b - a, static_cast<std::uint32_t>(high), 0, 0);
+    });
   });
   return mask;
 }

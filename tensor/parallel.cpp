@@ -13,6 +13,7 @@
 #include <focus/tensor/parallel.h>
 #include <focus/tensor/threads.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -151,6 +152,16 @@ int get_num_threads() { return pool().threads.load(std::memory_order_relaxed); }
 namespace parallel {
 
 bool in_parallel_region() { return inside_region; }
+
+void for_chunks(std::int64_t n, std::int64_t chunk, std::int64_t min_chunks,
+                const std::function<void(std::int64_t, std::int64_t)>& fn) {
+  const std::int64_t chunks = n > 0 ? (n + chunk - 1) / chunk : 0;
+  const auto run = [&](std::int64_t c0, std::int64_t c1) {
+    for (std::int64_t c = c0; c < c1; ++c) fn(c * chunk, std::min(n, (c + 1) * chunk));
+  };
+  if (chunks >= std::max<std::int64_t>(min_chunks, 2)) for_ranges(chunks, run);
+  else run(0, chunks);
+}
 
 void for_ranges(std::int64_t n, const std::function<void(std::int64_t, std::int64_t)>& fn) {
   Pool& p = pool();

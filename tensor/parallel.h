@@ -21,6 +21,13 @@ namespace focus::parallel {
 // start-up; default 50) before they block; FOCUS_SPIN_US=0 blocks at once (docs/threads.md).
 void for_ranges(std::int64_t n, const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
 
+// Work cut into fixed chunks: calls fn(begin, end) once for each chunk [c chunk, min(n, (c + 1)
+// chunk)) of [0, n), shared out by for_ranges when there are at least min_chunks of them (else
+// all on the calling thread, in order). The boundaries depend on n and chunk only, so a kernel
+// whose chunk results do not depend on each other gives the same bits at any thread count
+// (Adam's update, dropout masks, bf16 rounding). chunk >= 1.
+void for_chunks(std::int64_t n, std::int64_t chunk, std::int64_t min_chunks,
+                const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
 // True on a pool worker, and on a caller while it runs its own range.
 bool in_parallel_region();
 

@@ -6,9 +6,13 @@
 #include <focus/focus.h>
 #include <focus/tensor/parallel.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -186,6 +190,33 @@ TEST_CASE("threads: the pool covers every item once under concurrent callers, an
                                               if (begin > 0) throw std::runtime_error("range failed");
                                             }),
                        "range failed", std::runtime_error);
+}
+
+TEST_CASE("threads: for_chunks calls once per fixed chunk, the same chunks at 1, 2 and 3 threads") {
+  // (n, chunk, min_chunks): an empty range, one short chunk, a last chunk cut short, exact
+  // multiples, and a count below min_chunks (all on the calling thread).
+  const std::vector<std::array<std::int64_t, 3>> cases = {{0, 4, 2}, {3, 4, 2}, {10, 4, 2}, {12, 4, 2}, {1000, 7, 2}, {10, 4, 4}};
+  for (const auto& [n, chunk, min_chunks] : cases) {
+    CAPTURE(n);
+    CAPTURE(chunk);
+    std::vector<std::pair<std::int64_t, std::int64_t>> expected;
+    for (std::int64_t a = 0; a < n; a += chunk) expected.emplace_back(a, std::min(n, a + chunk));
+    for (int t : {1, 2, 3}) {
+      ThreadCount threads(t);
+      std::mutex mu;
+      std::vector<std::pair<std::int64_t, std::int64_t>> seen;
+      std::set<std::thread::id> ran_on;
+      parallel::for_chunks(n, chunk, min_chunks, [&](std::int64_t a, std::int64_t b) {
+        std::lock_guard lock(mu);
+        seen.emplace_back(a, b);
+        ran_on.insert(std::this_thread::get_id());
+      });
+      std::sort(seen.begin(), seen.end());
+      CHECK(seen == expected);
+      if (static_cast<std::int64_t>(expected.size()) < std::max<std::int64_t>(min_chunks, 2))
+        CHECK(ran_on.size() <= 1);
+    }
+  }
 }
 
 TEST_CASE("threads: matrix products give the same bits at 1, 2 and 3 threads") {
