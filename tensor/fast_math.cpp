@@ -88,9 +88,10 @@ FOCUS_VECTOR_CLONES double dot(const float* a, const float* b, std::int64_t n) {
   return s;
 }
 
-// dots and add_weighted_rows serve cached decoding, where a call is one query against a few dozen
-// keys of 32 or 64 elements: there the work per key is a handful of instructions, and what costs
-// is anything done per key beyond them. They hold their running sums in registers as groups of
+// dots and add_weighted_rows serve the attention kernel's calls of at most 4 query rows (cached
+// decoding: one query against a few dozen keys of 32 or 64 elements; short training batches):
+// there the work per key is a handful of instructions, and what costs is anything done per key
+// beyond them. They hold their running sums in registers as groups of
 // eight floats (GCC's and Clang's vector extension, built from the widest registers each clone
 // has), never in an array in memory. Until session 20 dots kept lanes[16] on the stack and each
 // key's pairwise tree stored and reloaded it, about 90 cycles a key, and add_weighted_rows loaded
@@ -101,7 +102,6 @@ FOCUS_VECTOR_CLONES double dot(const float* a, const float* b, std::int64_t n) {
 #pragma GCC diagnostic ignored "-Wpsabi"
 namespace {
 using Floats8 = float __attribute__((vector_size(32)));
-
 
 [[gnu::always_inline]] inline Floats8 load8(const float* p) {
   Floats8 v;

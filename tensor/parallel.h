@@ -28,6 +28,7 @@ void for_ranges(std::int64_t n, const std::function<void(std::int64_t begin, std
 // (Adam's update, dropout masks, bf16 rounding). chunk >= 1.
 void for_chunks(std::int64_t n, std::int64_t chunk, std::int64_t min_chunks,
                 const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
+
 // True on a pool worker, and on a caller while it runs its own range.
 bool in_parallel_region();
 
